@@ -1,0 +1,14 @@
+"""Judges: who decides a score when a rule cannot (an LLM, or offline heuristics)."""
+
+from fi_dagster.evals.judges.base import Judge, JudgeRequest, JudgeVerdict
+from fi_dagster.evals.judges.factory import build_judge, judge_from_env
+from fi_dagster.evals.judges.heuristic import HeuristicJudge
+
+__all__ = [
+    "HeuristicJudge",
+    "Judge",
+    "JudgeRequest",
+    "JudgeVerdict",
+    "build_judge",
+    "judge_from_env",
+]

@@ -1,0 +1,118 @@
+"""Evaluates one partition: every enabled evaluator over every sampled trace.
+
+Deterministic findings are decided in-process; every judge task of the partition goes
+to the judge in one batch, so the judge's executor sees the whole night's work.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+
+import pandas as pd
+
+from fi_dagster.config import EvaluationConfig
+from fi_dagster.evals.cost import judge_cost_usd
+from fi_dagster.evals.evaluators import Evaluator, Finding, JudgeTask, JudgeUsage, all_evaluators
+from fi_dagster.evals.judges.base import Judge, JudgeVerdict
+from fi_dagster.evals.results import EvalResult, results_frame
+from fi_dagster.evals.trace_view import Trace, sampled_traces
+
+log = logging.getLogger(__name__)
+
+Scored = tuple[Trace, Evaluator, Finding]
+Pending = tuple[Trace, Evaluator, JudgeTask]
+
+
+def evaluate_partition(
+    spans: pd.DataFrame,
+    sample: pd.DataFrame,
+    judge: Judge,
+    config: EvaluationConfig,
+    partition_date: str,
+) -> pd.DataFrame:
+    """One row per (trace_id, span_id, evaluator) for the sampled traces (``fi_eval_results``)."""
+    evaluators = [e for e in all_evaluators(config) if config.evaluator(e.name).enabled]
+    scored: list[Scored] = []
+    pending: list[Pending] = []
+    for trace in sampled_traces(spans, sample):
+        for evaluator in evaluators:
+            routes = config.evaluator(evaluator.name).routes
+            if routes is not None and trace.cohort.route not in routes:
+                continue
+            for item in _assess(evaluator, trace):
+                if isinstance(item, JudgeTask):
+                    pending.append((trace, evaluator, item))
+                else:
+                    scored.append((trace, evaluator, item))
+    scored += _judge(judge, pending, partition_date)
+    results = [_result(partition_date, t, e, f, _threshold(config, e)) for t, e, f in scored]
+    log.info("evaluated %s: %s", partition_date, dict(Counter(r.status for r in results)))
+    return results_frame(results)
+
+
+def _assess(evaluator: Evaluator, trace: Trace) -> list[Finding | JudgeTask]:
+    """The evaluator's assessments; a crash becomes an error row instead of a failed night."""
+    try:
+        return evaluator.assess(trace)
+    except Exception as exc:
+        log.exception("%s failed on trace %s", evaluator.name, trace.trace_id)
+        return [Finding.error(trace.roots()[0], f"evaluator failed: {type(exc).__name__}: {exc}")]
+
+
+def _judge(judge: Judge, pending: list[Pending], partition_date: str) -> list[Scored]:
+    if not pending:
+        return []
+    verdicts = judge.judge_many([task.request for _, _, task in pending])
+    if len(verdicts) != len(pending):
+        raise RuntimeError(f"judge returned {len(verdicts)} verdicts for {len(pending)} requests")
+    return [
+        (trace, evaluator, _finding(task, verdict, judge.model_name, partition_date))
+        for (trace, evaluator, task), verdict in zip(pending, verdicts, strict=True)
+    ]
+
+
+def _finding(task: JudgeTask, verdict: JudgeVerdict, model: str, partition_date: str) -> Finding:
+    """A verdict as a finding, priced at the partition date so re-runs reproduce costs."""
+    cost = judge_cost_usd(model, verdict.prompt_tokens, verdict.completion_tokens, partition_date)
+    usage = JudgeUsage(model, verdict.prompt_tokens, verdict.completion_tokens, cost, verdict.cached)
+    if verdict.status == "ok" and verdict.score is not None:
+        return Finding(task.span, verdict.score, verdict.reason, "ok", usage)
+    return Finding(task.span, None, verdict.error or "judge returned no score", "error", usage)
+
+
+def _threshold(config: EvaluationConfig, evaluator: Evaluator) -> float:
+    """The configured threshold if the user set one, else the evaluator's own default."""
+    configured = config.evaluators.get(evaluator.name)
+    if configured is not None and "threshold" in configured.model_fields_set:
+        return configured.threshold
+    return evaluator.default_threshold
+
+
+def _result(
+    partition_date: str, trace: Trace, evaluator: Evaluator, finding: Finding, threshold: float
+) -> EvalResult:
+    span, usage, score = finding.span, finding.judge, finding.score
+    ok = finding.status == "ok" and score is not None
+    return EvalResult(
+        partition_date=partition_date,
+        trace_id=trace.trace_id,
+        span_id=span.span_id,
+        span_name=span.name,
+        span_kind=span.span_kind,
+        evaluator=evaluator.name,
+        score=score if ok else None,
+        passed=(score >= threshold) if ok else None,
+        status=finding.status,
+        reason=finding.reason,
+        judge_model=usage.model if usage else None,
+        judge_prompt_tokens=usage.prompt_tokens if usage else None,
+        judge_completion_tokens=usage.completion_tokens if usage else None,
+        judge_cost_usd=usage.cost_usd if usage else None,
+        cached=usage.cached if usage else False,
+        sample_weight=trace.sample_weight,
+        model=trace.cohort.model,
+        prompt_version=trace.cohort.prompt_version,
+        route=trace.cohort.route,
+        tenant=trace.cohort.tenant,
+    )

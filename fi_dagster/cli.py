@@ -24,11 +24,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fi-dagster", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    demo = sub.add_parser("demo", help="a week of synthetic traces through the nightly graph, offline")
-    demo.add_argument("--home", type=Path, default=Path(".fi_dagster"), help="where to put everything")
+    demo = sub.add_parser(
+        "demo", help="a week of synthetic traces through the nightly graph, offline"
+    )
+    demo.add_argument(
+        "--home", type=Path, default=Path(".fi_dagster"), help="where to put everything"
+    )
     demo.add_argument("--days", type=int, default=7)
     demo.add_argument("--traces", type=int, default=800, help="traces per day")
-    demo.add_argument("--end-date", type=_iso_date, default=None, help="last day (default yesterday)")
+    demo.add_argument(
+        "--end-date", type=_iso_date, default=None, help="last day (default yesterday)"
+    )
     demo.add_argument("--seed", type=int, default=7)
 
     run = sub.add_parser("run", help="materialize the nightly graph for a partition or a range")

@@ -43,10 +43,9 @@ def _print_alerts(ledger, days: list[str]) -> None:
 
     for row in rows:
         view = alert_view(json.loads(row["payload"]))
-        print(f"  - {view.headline}  [{row['status']} via {row['channel']}]")
-        attribution = json.loads(json.loads(row["payload"]).get("attribution") or "{}")
-        if attribution.get("summary"):
-            print(f"      where: {attribution['summary']}")
+        print(f"  - [{row['status']} via {row['channel']}] {view.title}")
+        for line in view.body.splitlines()[1:]:
+            print(f"      {line.strip().replace('_where:_', 'where:')}")
 
 
 def _load_config_or_fail():
@@ -75,7 +74,10 @@ def run(args) -> int:
         raise UserError(str(exc)) from None
     settings = Settings.from_env()
     instance = open_instance(None if _has_dagster_home() else settings.home / "dagster")
-    print(f"Running the nightly graph for {len(days)} partition(s) from {settings.traces_uri}", file=sys.stderr)
+    print(
+        f"Running the nightly graph for {len(days)} partition(s) from {settings.traces_uri}",
+        file=sys.stderr,
+    )
     started = time.perf_counter()
     outcomes = run_partitions(
         days, instance, on_progress=_progress(len(days)), stop_on_failure=not args.keep_going
@@ -87,7 +89,10 @@ def run(args) -> int:
         from fi_dagster.alerts.ledger import AlertLedger
 
         _print_alerts(AlertLedger(warehouse.engine, warehouse.table("fi_alerts")), ok_days)
-    print(f"\n{len(ok_days)}/{len(days)} partition(s) in {time.perf_counter() - started:.1f}s", file=sys.stderr)
+    print(
+        f"\n{len(ok_days)}/{len(days)} partition(s) in {time.perf_counter() - started:.1f}s",
+        file=sys.stderr,
+    )
     failed = [o for o in outcomes if not o.success]
     for outcome in failed:
         print(f"partition {outcome.partition_date} failed: {outcome.error}", file=sys.stderr)
@@ -122,7 +127,9 @@ def generate(args) -> int:
             files=args.files,
             compression="gzip" if args.gzip else "none",
         )
-        print(f"{day}: {summary.traces} traces, {summary.spans} spans in {len(summary.files)} files")
+        print(
+            f"{day}: {summary.traces} traces, {summary.spans} spans in {len(summary.files)} files"
+        )
     return 0
 
 

@@ -74,7 +74,7 @@ class RegressionConfig(_Strict):
     min_pass_rate_drop: float = Field(0.10, gt=0, le=1)
     max_p_value: float = Field(0.01, gt=0, lt=1)
     latency_ratio: float = Field(1.5, gt=1)
-    latency_min_n: int = Field(50, ge=1)
+    latency_min_n: int = Field(200, ge=1)  # p99 needs a tail of a few spans
     cost_ratio: float = Field(1.5, gt=1)
 
 

@@ -8,5 +8,5 @@ nightly_job = dg.define_asset_job(
     "fi_nightly_job",
     selection=dg.AssetSelection.groups("fi_nightly"),
     partitions_def=daily_partitions,
-    description="Ingest, sample, evaluate and tabulate one day of traces, then alert on regressions.",
+    description="Ingest, sample, evaluate and tabulate one day of traces; alert on regressions.",
 )

@@ -25,6 +25,8 @@ def render_report(warehouse, days: list[str], fmt: str) -> str:
         return to_json(summaries)
     if fmt == "table":
         return format_table(summaries)
-    regressions = {d: warehouse.read_partition("fi_regressions", d).to_dict("records") for d in days}
+    regressions = {
+        d: warehouse.read_partition("fi_regressions", d).to_dict("records") for d in days
+    }
     template = _html_environment().get_template("report.html.j2")
     return template.render(days=summaries, regressions=regressions)

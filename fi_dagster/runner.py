@@ -15,10 +15,10 @@ from pathlib import Path
 
 import dagster as dg
 
-from fi_dagster.definitions import defs, default_resources
+from fi_dagster.definitions import default_resources, defs
 from fi_dagster.jobs import nightly_job
 
-QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 
 
 @dataclass

@@ -1,7 +1,5 @@
 """Sensors: retry alerts that Slack has not accepted yet, and report failed runs."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from fi_dagster.alerts.sinks import DeliveryError

@@ -51,7 +51,9 @@ def day_summary(warehouse, day: str) -> DaySummary:
         pass_rate=overall,
         pass_rates={r.evaluator: float(r.pass_rate) for r in quality.itertuples()},
         eval_errors=int(quality["n_error"].sum()) if len(quality) else 0,
-        cost_usd=float(cost["cost_usd"].sum()) if len(cost) and cost["cost_usd"].notna().any() else None,
+        cost_usd=float(cost["cost_usd"].sum())
+        if len(cost) and cost["cost_usd"].notna().any()
+        else None,
         judge_cost_usd=float(cost["judge_cost_usd"].fillna(0).sum()) if len(cost) else 0.0,
         slowest_step=str(slowest["span_name"].iloc[0]) if len(slowest) else None,
         slowest_p99_ms=float(slowest["p99_ms"].iloc[0]) if len(slowest) else None,
@@ -60,7 +62,10 @@ def day_summary(warehouse, day: str) -> DaySummary:
 
 
 def format_table(days: list[DaySummary]) -> str:
-    header = f"{'date':<10}  {'traces':>6}  {'pass':>6}  {'cost $':>8}  {'p99 ms':>8}  {'slowest step':<18}  regr"
+    header = (
+        f"{'date':<10}  {'traces':>6}  {'pass':>6}  {'cost $':>8}  {'p99 ms':>8}  "
+        f"{'slowest step':<18}  regr"
+    )
     lines = [header, "-" * len(header)]
     for d in days:
         rate = f"{d.pass_rate:.1%}" if d.pass_rate is not None else "-"

@@ -40,15 +40,21 @@ def slack_receiver() -> Iterator[SlackReceiver]:
 
 @pytest.fixture(scope="session")
 def s3_endpoint() -> Iterator[str]:
-    """Endpoint URL of a moto S3 server; sets test AWS credentials and ``FI_S3_ENDPOINT_URL``."""
+    """Endpoint URL of a moto S3 server; sets test AWS credentials for the session."""
     with pytest.MonkeyPatch.context() as mp:
         for name, value in s3.TEST_CREDENTIALS.items():
             mp.setenv(name, value)
         for name in ("AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_ENDPOINT_URL"):
             mp.delenv(name, raising=False)
         with s3.moto_server() as endpoint:
-            mp.setenv("FI_S3_ENDPOINT_URL", endpoint)
             yield endpoint
+
+
+@pytest.fixture
+def s3_env(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """``FI_S3_ENDPOINT_URL`` pointing at the moto server for this test only."""
+    monkeypatch.setenv("FI_S3_ENDPOINT_URL", s3_endpoint)
+    return s3_endpoint
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
 """The delivery ledger (``fi_alerts``): every alert is sent once, retried until it is.
 
-Each regression becomes one ledger row keyed by a dedupe key derived from the partition and
-what regressed, so re-materializing a partition or a second sensor tick never sends twice.
+The regressions of one cohort on one day become one alert (one Slack message), keyed by a
+dedupe key derived from the partition, the cohort and what regressed, so re-materializing a
+partition or a second sensor tick never sends twice.
 A failed post stays ``pending`` with a backoff; only after ``max_attempts`` does it become
 ``failed``. Rows are claimed with a conditional UPDATE before sending, so two deliverers
 (the asset and the retry sensor) never post the same alert concurrently.
@@ -25,7 +26,7 @@ from fi_dagster.alerts.sinks import AlertSink, DeliveryError
 log = logging.getLogger(__name__)
 
 CLAIM_LEASE = timedelta(minutes=5)
-REGRESSION_IDENTITY = ("partition_date", "metric", "cohort", "evaluator_or_stat")
+ALERT_GROUP = ["partition_date", "cohort"]
 
 
 @dataclass
@@ -37,9 +38,19 @@ class DeliveryReport:
     errors: list[str] | None = None
 
 
-def dedupe_key(regression: dict[str, Any]) -> str:
-    identity = "|".join(str(regression[k]) for k in REGRESSION_IDENTITY)
+def dedupe_key(alert: dict[str, Any]) -> str:
+    what = sorted(f"{r['metric']}:{r['evaluator_or_stat']}" for r in alert["regressions"])
+    identity = "|".join([alert["partition_date"], alert["cohort"], *what])
     return hashlib.sha256(identity.encode()).hexdigest()[:32]
+
+
+def group_alerts(regressions: pd.DataFrame) -> list[dict[str, Any]]:
+    """One alert per partition × cohort, listing every regression of that cohort."""
+    alerts = []
+    for (day, cohort), rows in regressions.groupby(ALERT_GROUP, sort=True):
+        records = json.loads(rows.drop(columns=ALERT_GROUP).to_json(orient="records"))
+        alerts.append({"partition_date": day, "cohort": cohort, "regressions": records})
+    return alerts
 
 
 def backoff(attempts: int) -> timedelta:
@@ -57,7 +68,7 @@ class AlertLedger:
         self.table = table
 
     def enqueue(self, regressions: pd.DataFrame, channel: str) -> int:
-        """Add a pending row for each regression not already in the ledger."""
+        """Add a pending alert for each cohort's regressions not already in the ledger."""
         if regressions.empty:
             return 0
         t = self.table
@@ -71,20 +82,20 @@ class AlertLedger:
                     )
                 )
             }
-            for regression in regressions.to_dict("records"):
-                key = dedupe_key(regression)
+            for alert in group_alerts(regressions):
+                key = dedupe_key(alert)
                 if key in known:
                     continue
                 known.add(key)
                 conn.execute(
                     t.insert().values(
                         dedupe_key=key,
-                        partition_date=regression["partition_date"],
+                        partition_date=alert["partition_date"],
                         channel=channel,
                         status="pending",
                         attempts=0,
                         created_at=_now(),
-                        payload=json.dumps(regression, default=str),
+                        payload=json.dumps(alert),
                     )
                 )
                 added += 1
@@ -103,9 +114,8 @@ class AlertLedger:
         for key, payload, attempts in self._due(partition_date):
             if not self._claim(key):
                 continue
-            regression = json.loads(payload)
             try:
-                sink.send(render_message(regression, dagster_url))
+                sink.send(render_message(json.loads(payload), dagster_url))
             except DeliveryError as exc:
                 self._record_failure(key, attempts + 1, str(exc), max_attempts, report)
                 continue

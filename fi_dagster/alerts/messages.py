@@ -1,4 +1,7 @@
-"""Render a regression as a Slack Block Kit message from a Jinja2 template."""
+"""Render one alert (a cohort's regressions on one day) as a Slack Block Kit message.
+
+The message comes from a Jinja2 template; this module only prepares the words.
+"""
 
 from __future__ import annotations
 
@@ -35,31 +38,42 @@ def cohort_label(cohort_json: str) -> str:
 def _fmt(metric: str, value: float | None) -> str:
     if value is None:
         return "n/a"
-    return f"{value:.1%}" if metric.endswith("rate") else f"{value:,.1f}"
+    return f"{value:.1%}" if metric.endswith("rate") else f"{value:,.0f} ms"
 
 
-def alert_view(regression: dict[str, Any], dagster_url: str | None = None) -> AlertView:
+def _line(regression: dict[str, Any]) -> str:
     metric = regression["metric"]
-    cohort = cohort_label(regression["cohort"])
-    what = regression["evaluator_or_stat"]
     before = _fmt(metric, regression.get("baseline_value"))
     after = _fmt(metric, regression.get("current_value"))
-    headline = (
-        f"[{regression['severity'].upper()}] {metric} of {what} regressed for {cohort} "
-        f"on {regression['partition_date']}: {before} → {after}"
+    text = f"{regression['evaluator_or_stat']} {metric}: {before} → {after}"
+    p_value = regression.get("p_value")
+    if p_value is not None and p_value == p_value:
+        text += f" (p={p_value:.2g})"
+    return text
+
+
+def alert_view(alert: dict[str, Any], dagster_url: str | None = None) -> AlertView:
+    """``alert`` is a ledger payload: partition_date, cohort (JSON), regressions (list)."""
+    cohort = cohort_label(alert["cohort"])
+    regressions = alert["regressions"]
+    worst = "ERROR" if any(r["severity"] == "error" for r in regressions) else "WARN"
+    headline = f"[{worst}] {cohort} regressed on {alert['partition_date']}: " + "; ".join(
+        _line(r) for r in regressions
     )
-    lines = [f"*Cohort:* `{cohort}`", f"*{metric}* of *{what}*: {before} → {after}"]
-    if regression.get("p_value") is not None:
-        lines.append(f"p-value: {regression['p_value']:.2g}")
-    attribution = json.loads(regression.get("attribution") or "{}")
-    if attribution.get("summary"):
-        lines.append(f"*Where:* {attribution['summary']}")
-    footer = f"fi_dagster · partition {regression['partition_date']}"
+    lines = [f"*Cohort:* `{cohort}`   *Partition:* {alert['partition_date']}"]
+    for regression in regressions:
+        lines.append(f"• {_line(regression)}")
+        summary = json.loads(regression.get("attribution") or "{}").get("summary")
+        if summary:
+            lines.append(f"   _where:_ {summary}")
+    footer = f"fi_dagster · severity {worst.lower()}"
     if dagster_url:
         footer += f" · <{dagster_url.rstrip('/')}/assets/fi_regressions|fi_regressions in Dagster>"
-    return AlertView(headline, f"LLM quality regression: {cohort}", "\n".join(lines), footer)
+    return AlertView(
+        headline, f"Regression: {cohort} ({alert['partition_date']})", "\n".join(lines), footer
+    )
 
 
-def render_message(regression: dict[str, Any], dagster_url: str | None = None) -> dict[str, Any]:
+def render_message(alert: dict[str, Any], dagster_url: str | None = None) -> dict[str, Any]:
     template = _environment().get_template("regression.json.j2")
-    return json.loads(template.render(alert=alert_view(regression, dagster_url)))
+    return json.loads(template.render(alert=alert_view(alert, dagster_url)))

@@ -66,7 +66,9 @@ class SlackBotSink:
 
     def send(self, message: dict[str, Any]) -> None:
         body = {"channel": self.slack_channel, **message}
-        raw = _post_json(self.api_url, body, self.timeout, {"Authorization": f"Bearer {self.token}"})
+        raw = _post_json(
+            self.api_url, body, self.timeout, {"Authorization": f"Bearer {self.token}"}
+        )
         answer = json.loads(raw or b"{}")
         if not answer.get("ok", False):
             raise DeliveryError(f"Slack API error: {answer.get('error', 'unknown')}")
@@ -83,13 +85,17 @@ class FileSink:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.path.open("a", encoding="utf-8") as out:
             out.write(json.dumps(message) + "\n")
-        log.warning("ALERT %s", message.get("text", ""))
+        log.info("alert written to %s: %s", self.path, message.get("text", ""))
 
 
-def sink_from_env(secrets: SlackSecrets, fallback_file: Path, api_url: str | None = None) -> AlertSink:
+def sink_from_env(
+    secrets: SlackSecrets, fallback_file: Path, api_url: str | None = None
+) -> AlertSink:
     """Slack webhook if set, else bot token + channel, else the file sink."""
     if secrets.webhook_url:
         return SlackWebhookSink(secrets.webhook_url)
     if secrets.bot_token and secrets.channel:
-        return SlackBotSink(secrets.bot_token, secrets.channel, **({"api_url": api_url} if api_url else {}))
+        return SlackBotSink(
+            secrets.bot_token, secrets.channel, **({"api_url": api_url} if api_url else {})
+        )
     return FileSink(fallback_file)

@@ -1,4 +1,4 @@
-"""Dagster assets of the nightly graph, in data-flow order. Each body calls the core in a few lines."""
+"""The nightly graph's assets, in data-flow order; each body calls the core in a few lines."""
 
 from fi_dagster.assets.alerts import fi_alerts
 from fi_dagster.assets.evaluate import fi_eval_results

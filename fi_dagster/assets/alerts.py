@@ -1,7 +1,5 @@
 """Regressions → the alert ledger → Slack (or the local alert file), once per regression."""
 
-from __future__ import annotations
-
 from datetime import UTC, date, datetime
 
 import dagster as dg

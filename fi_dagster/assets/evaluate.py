@@ -1,7 +1,5 @@
 """The sampled traces' spans → one eval result per (span, evaluator) in ``fi_eval_results``."""
 
-from __future__ import annotations
-
 import dagster as dg
 import pandas as pd
 
@@ -42,7 +40,9 @@ def fi_eval_results(
             "errors": int(counts.get("error", 0)),
             "skipped": int(counts.get("skipped", 0)),
             "judge_model": the_judge.model_name,
-            "judge_cost_usd": float(results["judge_cost_usd"].fillna(0).sum()) if len(results) else 0.0,
+            "judge_cost_usd": float(results["judge_cost_usd"].fillna(0).sum())
+            if len(results)
+            else 0.0,
             "preview": preview(results.drop(columns=["reason"], errors="ignore")),
         },
     )

@@ -1,7 +1,5 @@
 """Trace files → canonical spans (Parquet) and the ingest ledger ``fi_ingest_daily``."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from fi_dagster.assets.metadata import preview
@@ -58,4 +56,3 @@ def normalized_spans(
             "preview": preview(result.stats),
         },
     )
-

@@ -1,7 +1,5 @@
 """Materialization metadata the Dagster UI can show and plot across partitions."""
 
-from __future__ import annotations
-
 import dagster as dg
 import pandas as pd
 

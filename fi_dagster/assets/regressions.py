@@ -1,7 +1,5 @@
 """Today's quality and latency against the trailing partitions → ``fi_regressions``."""
 
-from __future__ import annotations
-
 from datetime import date, timedelta
 
 import dagster as dg

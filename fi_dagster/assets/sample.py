@@ -1,7 +1,5 @@
 """Spans → one row per trace → the deterministic, cohort-stratified sample to evaluate."""
 
-from __future__ import annotations
-
 import dagster as dg
 import pandas as pd
 
@@ -27,7 +25,9 @@ def trace_facts(normalized_spans: pd.DataFrame) -> dg.Output[pd.DataFrame]:
     io_manager_key="parquet_io_manager",
     group_name="fi_nightly",
 )
-def cohort_sample(trace_facts: pd.DataFrame, fi_config: FiConfigResource) -> dg.Output[pd.DataFrame]:
+def cohort_sample(
+    trace_facts: pd.DataFrame, fi_config: FiConfigResource
+) -> dg.Output[pd.DataFrame]:
     """Traces chosen for evaluation, each with its inclusion probability and weight."""
     sample = sample_cohorts(trace_facts, fi_config.load().sampling)
     return dg.Output(
@@ -35,7 +35,9 @@ def cohort_sample(trace_facts: pd.DataFrame, fi_config: FiConfigResource) -> dg.
         metadata={
             "sampled_traces": len(sample),
             "population_traces": len(trace_facts),
-            "cohorts": int(sample[["model", "prompt_version", "route", "tenant"]].drop_duplicates().shape[0])
+            "cohorts": int(
+                sample[["model", "prompt_version", "route", "tenant"]].drop_duplicates().shape[0]
+            )
             if not sample.empty
             else 0,
         },

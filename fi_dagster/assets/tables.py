@@ -1,7 +1,5 @@
 """The daily tables a team reads every morning: quality, cost and latency."""
 
-from __future__ import annotations
-
 import dagster as dg
 import pandas as pd
 

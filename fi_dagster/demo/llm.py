@@ -11,6 +11,7 @@ from fi_dagster.demo.spans import SpanError, SpanRecord
 from fi_dagster.demo.trace_context import TraceContext
 
 PROVIDER_ERROR_RATE = 0.005  # per call: HTTP 500 / 529 from the provider
+SLOW_CALL_RATE = 0.02  # per call: queued behind a rate limit or a cold replica
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,8 +69,7 @@ def estimate_tokens(text: str) -> int:
 
 def call_llm(ctx: TraceContext, request: LlmRequest, reply: LlmReply) -> SpanRecord:
     """Record one LLM call; at a small rate the provider fails it instead of answering."""
-    model = ctx.cohort.model
-    profile = MODELS[model]
+    profile = MODELS[ctx.cohort.model]
     scope = f"openinference.instrumentation.{profile.provider}"
     attributes = _request_attributes(ctx, request)
     if ctx.rng.random() < PROVIDER_ERROR_RATE:
@@ -82,10 +82,19 @@ def call_llm(ctx: TraceContext, request: LlmRequest, reply: LlmReply) -> SpanRec
     attributes[oi.PROMPT_TOKENS] = prompt_tokens
     attributes[oi.COMPLETION_TOKENS] = completion_tokens
     attributes[oi.TOTAL_TOKENS] = prompt_tokens + completion_tokens
-    duration = ctx.step_ms(request.step, profile.first_token_ms, 0.55)
-    duration += completion_tokens * profile.ms_per_token * ctx.rng.lognormvariate(0.0, 0.15)
-    duration += prompt_tokens * 0.02 * ctx.effects.latency_factor(request.step)
+    duration = _latency_ms(ctx, profile, prompt_tokens, completion_tokens)
+    duration *= ctx.effects.latency_factor(request.step)
     return ctx.step(request.step, "LLM", scope, duration, attributes)
+
+
+def _latency_ms(ctx: TraceContext, profile: ModelProfile, prompt: int, completion: int) -> float:
+    """Time to first token (heavy-tailed, grows with the prompt) plus generation time."""
+    rng = ctx.rng
+    first_token = profile.first_token_ms * rng.lognormvariate(0.0, 0.55) + prompt * 0.02
+    duration = first_token + completion * profile.ms_per_token * rng.lognormvariate(0.0, 0.15)
+    if rng.random() < SLOW_CALL_RATE:
+        duration *= rng.uniform(2.5, 6.0)
+    return duration
 
 
 def _prompt_tokens(request: LlmRequest) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from fi_dagster.demo.cohorts import COHORT_DIMENSIONS, TraceCohort
@@ -48,10 +48,11 @@ class TraceEffects:
     """The combined effect of the regressions that match one trace."""
 
     regressions: tuple[Regression, ...] = ()
-    kinds: tuple[str, ...] = field(init=False)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "kinds", tuple(sorted({r.kind for r in self.regressions})))
+    @property
+    def kinds(self) -> list[str]:
+        """The kinds of regression applied, as recorded in the trace's labels."""
+        return sorted({r.kind for r in self.regressions})
 
     def failure_rate(self, baseline: float) -> float:
         """The probability of a quality failure whose normal rate is ``baseline``."""

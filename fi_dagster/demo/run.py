@@ -52,7 +52,9 @@ def demo_resources(home: Path) -> dict:
 
     warehouse_url = f"sqlite:///{home / 'warehouse.db'}"
     return {
-        "stores": ObjectStoresResource(traces_uri=str(home / "traces"), work_uri=str(home / "work")),
+        "stores": ObjectStoresResource(
+            traces_uri=str(home / "traces"), work_uri=str(home / "work")
+        ),
         "warehouse": WarehouseResource(url=warehouse_url),
         "judge": JudgeResource(offline=True),
         "alerts": AlertsResource(file_path=str(home / "alerts.jsonl"), offline=True),
@@ -74,7 +76,10 @@ def run_demo(home: Path, n_days: int, n_traces: int, end_date: str, seed: int) -
     days = [(last - timedelta(days=n_days - 1 - i)) for i in range(n_days)]
     started = time.perf_counter()
     print(f"fi-dagster demo in {home}", file=sys.stderr)
-    print(f"Generating {n_days} days × {n_traces} traces (regression on {days[-1]}) …", file=sys.stderr)
+    print(
+        f"Generating {n_days} days × {n_traces} traces (regression on {days[-1]}) …",
+        file=sys.stderr,
+    )
     store = open_store(str(home / "traces"))
     for day in days:
         store.delete_prefix(f"dt={day.isoformat()}/")

@@ -50,10 +50,11 @@ class TraceContext:
         output_text: str | None,
         labels: dict[str, Any],
         error: SpanError | None = None,
+        output_mime: str = oi.TEXT_MIME,
     ) -> dict[str, Any]:
         """Close the root span with the request, the answer and the ground-truth labels."""
         cohort = self.cohort
-        labels = {**labels, "injected": list(self.effects.kinds)}
+        labels = {**labels, "injected": self.effects.kinds}
         attributes: dict[str, Any] = {
             oi.SPAN_KIND: self.builder.root.kind,
             oi.INPUT_VALUE: input_text,
@@ -67,6 +68,6 @@ class TraceContext:
         }
         if output_text is not None:
             attributes[oi.OUTPUT_VALUE] = output_text
-            attributes[oi.OUTPUT_MIME_TYPE] = oi.TEXT_MIME
+            attributes[oi.OUTPUT_MIME_TYPE] = output_mime
         self.builder.finish(attributes, error)
         return labels

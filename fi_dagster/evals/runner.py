@@ -32,7 +32,7 @@ def evaluate_partition(
     partition_date: str,
 ) -> pd.DataFrame:
     """One row per (trace_id, span_id, evaluator) for the sampled traces (``fi_eval_results``)."""
-    evaluators = [e for e in all_evaluators(config) if config.evaluator(e.name).enabled]
+    evaluators = _enabled(config)
     scored: list[Scored] = []
     pending: list[Pending] = []
     for trace in sampled_traces(spans, sample):
@@ -49,6 +49,14 @@ def evaluate_partition(
     results = [_result(partition_date, t, e, f, _threshold(config, e)) for t, e, f in scored]
     log.info("evaluated %s: %s", partition_date, dict(Counter(r.status for r in results)))
     return results_frame(results)
+
+
+def _enabled(config: EvaluationConfig) -> list[Evaluator]:
+    known = all_evaluators(config)
+    unknown = sorted(set(config.evaluators) - {e.name for e in known})
+    if unknown:
+        log.warning("ignoring unknown evaluators in the configuration: %s", unknown)
+    return [e for e in known if config.evaluator(e.name).enabled]
 
 
 def _assess(evaluator: Evaluator, trace: Trace) -> list[Finding | JudgeTask]:
@@ -74,8 +82,9 @@ def _judge(judge: Judge, pending: list[Pending], partition_date: str) -> list[Sc
 
 def _finding(task: JudgeTask, verdict: JudgeVerdict, model: str, partition_date: str) -> Finding:
     """A verdict as a finding, priced at the partition date so re-runs reproduce costs."""
-    cost = judge_cost_usd(model, verdict.prompt_tokens, verdict.completion_tokens, partition_date)
-    usage = JudgeUsage(model, verdict.prompt_tokens, verdict.completion_tokens, cost, verdict.cached)
+    tokens = (verdict.prompt_tokens, verdict.completion_tokens)
+    cost = judge_cost_usd(model, *tokens, partition_date)
+    usage = JudgeUsage(model, *tokens, cost, verdict.cached)
     if verdict.status == "ok" and verdict.score is not None:
         return Finding(task.span, verdict.score, verdict.reason, "ok", usage)
     return Finding(task.span, None, verdict.error or "judge returned no score", "error", usage)

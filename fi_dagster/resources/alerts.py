@@ -1,6 +1,4 @@
-"""Alert delivery: Slack (webhook or bot token) from the environment, else a local JSON-lines file."""
-
-from __future__ import annotations
+"""Alert delivery: Slack (webhook or bot token) from the environment, else a JSON-lines file."""
 
 import os
 from pathlib import Path
@@ -14,7 +12,7 @@ from fi_dagster.warehouse.store import Warehouse
 
 
 class AlertsResource(dg.ConfigurableResource):
-    """``file_path`` is where alerts go when no Slack secret is set (default ``$FI_HOME/alerts.jsonl``)."""
+    """Alerts go to ``file_path`` (default ``$FI_HOME/alerts.jsonl``) when no Slack secret is set."""
 
     file_path: str | None = None
     slack_api_url: str | None = None

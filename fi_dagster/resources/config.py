@@ -1,7 +1,5 @@
 """The YAML configuration, loaded when a run starts (so edits apply without a redeploy)."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from fi_dagster.config import FiConfig, load_config

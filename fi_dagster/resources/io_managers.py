@@ -3,16 +3,14 @@
 Both write one partition at a time and replace it whole, so re-runs and backfills are safe.
 """
 
-from __future__ import annotations
-
 import io
 
 import dagster as dg
 import pandas as pd
 
+from fi_dagster.resources.warehouse import warehouse_for
 from fi_dagster.settings import Settings
 from fi_dagster.storage.object_store import open_store
-from fi_dagster.resources.warehouse import warehouse_for
 from fi_dagster.warehouse.store import Warehouse
 
 

@@ -1,7 +1,5 @@
 """The LLM judge: OpenAI-compatible when a key is in the environment, else the offline heuristic."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from fi_dagster.evals.judges import Judge, build_judge

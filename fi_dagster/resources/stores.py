@@ -1,6 +1,4 @@
-"""Object stores: the traces bucket (read) and fi_dagster's work area (intermediates, quarantine)."""
-
-from __future__ import annotations
+"""Object stores: the traces bucket (read) and fi_dagster's work area (intermediates)."""
 
 import dagster as dg
 

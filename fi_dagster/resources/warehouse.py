@@ -1,7 +1,5 @@
 """The warehouse (SQLAlchemy URL): SQLite by default, PostgreSQL in production."""
 
-from __future__ import annotations
-
 from functools import cache
 
 import dagster as dg
@@ -11,7 +9,7 @@ from fi_dagster.warehouse.store import Warehouse
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """``url`` falls back to ``FI_WAREHOUSE_URL`` (which may hold a password, so it stays in env)."""
+    """``url`` falls back to ``FI_WAREHOUSE_URL`` (it may hold a password, so it stays in env)."""
 
     url: str | None = None
 

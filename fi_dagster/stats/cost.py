@@ -66,7 +66,9 @@ def span_costs(
     )
     table = PriceTable.default()
     prices = {m: table.price_for(m, on_date, overrides) for m in out["model"].unique()}
-    per_1m_in = out["model"].map({m: p.input_per_1m_usd if p else np.nan for m, p in prices.items()})
+    per_1m_in = out["model"].map(
+        {m: p.input_per_1m_usd if p else np.nan for m, p in prices.items()}
+    )
     per_1m_out = out["model"].map(
         {m: p.output_per_1m_usd if p else np.nan for m, p in prices.items()}
     )

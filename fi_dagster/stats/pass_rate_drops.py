@@ -51,7 +51,9 @@ def cohort_of(row: pd.Series) -> dict[str, str]:
     return {c: row[c] for c in COHORT_COLUMNS if row[c] != ALL}
 
 
-def _candidates(current: pd.DataFrame, baseline: pd.DataFrame, config: RegressionConfig):
+def _candidates(
+    current: pd.DataFrame, baseline: pd.DataFrame, config: RegressionConfig
+) -> pd.DataFrame:
     """Roll-ups whose drop is large, well-measured and significant."""
     today = _rollups(current)
     today = today[today["n"] >= config.min_n]
@@ -73,8 +75,12 @@ def _dimension(row: pd.Series) -> str | None:
     return named[0] if named else None
 
 
-def _echo(flag: pd.Series) -> dict:
-    return {"cohort": cohort_of(flag), "delta": -flag["drop"], "p_value": flag["p_value"]}
+def _echo(flag: pd.Series) -> dict[str, object]:
+    return {
+        "cohort": cohort_of(flag),
+        "delta": -float(flag["drop"]),
+        "p_value": float(flag["p_value"]),
+    }
 
 
 def _fold_echoes(flags: pd.DataFrame) -> pd.DataFrame:
@@ -134,7 +140,16 @@ def _attribution(flag: pd.Series) -> str:
             "current_n": int(flag["n"]),
             "baseline_n": int(flag["base_n"]),
             "baseline_days": int(flag["base_days"]),
-            "z": float(flag["z"]),
+            "z": float(flag["z"]) if np.isfinite(flag["z"]) else None,
             "also_flagged": flag["also_flagged"],
+            "summary": (
+                f"{_label(cohort_of(flag))}: {flag['evaluator']} pass rate "
+                f"{flag['baseline_value']:.1%} → {flag['pass_rate']:.1%} "
+                f"over {int(flag['n'])} results"
+            ),
         }
     )
+
+
+def _label(cohort: dict) -> str:
+    return ", ".join(f"{k}={v}" for k, v in cohort.items()) or "all traffic"

@@ -16,9 +16,7 @@ def kish_effective_n(sum_w: np.ndarray, sum_w2: np.ndarray) -> np.ndarray:
         return np.where(sum_w2 > 0, sum_w**2 / sum_w2, 0.0)
 
 
-def wilson_interval(
-    p: np.ndarray, n: np.ndarray, z: float = Z_95
-) -> tuple[np.ndarray, np.ndarray]:
+def wilson_interval(p: np.ndarray, n: np.ndarray, z: float = Z_95) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval for a proportion `p` observed on `n` (possibly effective) trials.
 
     NaN where n <= 0 or p is unknown.

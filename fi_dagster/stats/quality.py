@@ -57,16 +57,20 @@ def _weighted_terms(eval_results: pd.DataFrame) -> pd.DataFrame:
 
 
 def _rolled_up(terms: pd.DataFrame) -> pd.DataFrame:
-    """Group sums for every grouping set, absent cohort columns set to ``*``."""
+    """Group sums for every grouping set, absent cohort columns set to ``*``.
+
+    Sums are additive, so the roll-ups are computed from the (small) full-cohort sums.
+    """
     keys = [*COHORT_COLUMNS, "evaluator"]
-    parts = [
-        terms.assign(**{c: ALL for c in COHORT_COLUMNS if c not in dims})
-        .groupby(keys, sort=True)[list(_SUMS)]
-        .sum()
-        .reset_index()
-        for dims in GROUPING_SETS
-    ]
-    return pd.concat(parts, ignore_index=True)
+    full = terms.groupby(keys, sort=True)[list(_SUMS)].sum().reset_index()
+    starred = pd.concat(
+        [
+            full.assign(**{c: ALL for c in COHORT_COLUMNS if c not in dims})
+            for dims in GROUPING_SETS[1:]
+        ]
+    )
+    rolled = starred.groupby(keys, sort=True)[list(_SUMS)].sum().reset_index()
+    return pd.concat([full, rolled], ignore_index=True)
 
 
 def quality_daily(eval_results: pd.DataFrame) -> pd.DataFrame:

@@ -44,7 +44,9 @@ def _cohort_rates(size: np.ndarray, forced: np.ndarray, config: SamplingConfig) 
     return np.clip(np.where(free > 0, rate, 1.0), 0.0, 1.0)
 
 
-def _daily_cap_scale(rate: np.ndarray, free: np.ndarray, forced: np.ndarray, cap: int | None) -> float:
+def _daily_cap_scale(
+    rate: np.ndarray, free: np.ndarray, forced: np.ndarray, cap: int | None
+) -> float:
     """Factor on every cohort rate so the expected sample fits `max_traces_per_day`."""
     expected_free = float((rate * free).sum())
     if cap is None or forced.sum() + expected_free <= cap or expected_free == 0:

@@ -43,16 +43,16 @@ def _first_value(attrs: dict[str, Any], keys: list[str]) -> str | None:
     return None
 
 
-def cohort_candidates(
-    attrs: dict[str, Any], resource: dict[str, Any], mapping: CohortMapping
-) -> dict[str, str | None]:
-    """The values this span (and its resource) offer for each cohort dimension."""
-    out: dict[str, str | None] = {}
-    for dim in COHORT_COLUMNS:
-        keys = getattr(mapping, dim)
-        out[_SPAN + dim] = _first_value(attrs, keys)
-        out[_RESOURCE + dim] = _first_value(resource, keys)
-    return out
+def span_candidates(attrs: dict[str, Any], mapping: CohortMapping) -> dict[str, str | None]:
+    """The values a span's own attributes offer for each cohort dimension."""
+    return {_SPAN + dim: _first_value(attrs, getattr(mapping, dim)) for dim in COHORT_COLUMNS}
+
+
+def resource_candidates(resource: dict[str, Any], mapping: CohortMapping) -> dict[str, str | None]:
+    """The values a resource offers (computed once per resource, not per span)."""
+    return {
+        _RESOURCE + dim: _first_value(resource, getattr(mapping, dim)) for dim in COHORT_COLUMNS
+    }
 
 
 def resolve_cohorts(spans: pd.DataFrame) -> pd.DataFrame:
@@ -60,9 +60,7 @@ def resolve_cohorts(spans: pd.DataFrame) -> pd.DataFrame:
     if spans.empty:
         return spans.drop(columns=[c for c in CANDIDATE_COLUMNS if c in spans], errors="ignore")
     ordered = spans.sort_values(["trace_id", "start_time"], kind="stable")
-    is_root = ordered["parent_span_id"].isna() | ~ordered["parent_span_id"].isin(
-        ordered["span_id"]
-    )
+    is_root = ordered["parent_span_id"].isna() | ~ordered["parent_span_id"].isin(ordered["span_id"])
     roots = ordered[is_root].groupby("trace_id", sort=False).first()
     any_span = ordered.groupby("trace_id", sort=False)
     resolved = pd.DataFrame(index=any_span.size().index)

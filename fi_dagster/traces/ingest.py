@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 
 from fi_dagster.config import CohortMapping
 from fi_dagster.traces import conventions as cv
-from fi_dagster.traces.cohorts import cohort_candidates, resolve_cohorts
+from fi_dagster.traces.cohorts import resolve_cohorts, resource_candidates, span_candidates
 from fi_dagster.traces.files import decompressed, file_format, numbered_lines, partition_prefix
 from fi_dagster.traces.normalize import normalize_span
 from fi_dagster.traces.otlp import MalformedLine, decode_request
@@ -143,6 +143,7 @@ def _read_otlp(stream, key, partition_date, mapping, quarantine):
     counts = _FileCounts()
     rows: list[dict[str, Any]] = []
     conventions: Counter[str] = Counter()
+    resources: dict[int, tuple[dict, dict]] = {}  # id(resource) -> (resource, its candidates)
     for number, line in numbered_lines(stream):
         counts.lines += 1
         try:
@@ -162,7 +163,12 @@ def _read_otlp(stream, key, partition_date, mapping, quarantine):
                     bad_span({"traceId": raw.trace_id, "spanId": raw.span_id}, "ends before start")
                     continue
                 row = normalize_span(raw, partition_date, key)
-                row.update(cohort_candidates(raw.attributes, raw.resource, mapping))
+                row.update(span_candidates(raw.attributes, mapping))
+                cached = resources.get(id(raw.resource))
+                if cached is None or cached[0] is not raw.resource:
+                    cached = (raw.resource, resource_candidates(raw.resource, mapping))
+                    resources[id(raw.resource)] = cached
+                row.update(cached[1])
                 conventions[row["convention"]] += 1
                 rows.append(row)
         except MalformedLine as exc:

@@ -65,9 +65,22 @@ def _flattened_list(attrs: dict[str, Any], prefixes: tuple[str, ...]) -> dict[in
     return {}
 
 
-def _messages(attrs: dict[str, Any], prefixes: tuple[str, ...]) -> list[dict[str, Any]]:
+def _split(attrs: dict[str, Any]) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """One pass: flattened-list keys grouped by list prefix, and the keys no field maps."""
+    lists: dict[str, dict[str, Any]] = {}
+    unmapped: dict[str, Any] = {}
+    for key, value in attrs.items():
+        if key.startswith(_LIST_PREFIXES):
+            prefix = next(p for p in _LIST_PREFIXES if key.startswith(p))
+            lists.setdefault(prefix[:-1], {})[key] = value
+        elif key not in _MAPPED_KEYS:
+            unmapped[key] = value
+    return lists, unmapped
+
+
+def _messages(lists: dict[str, dict[str, Any]], prefixes: tuple[str, ...]) -> list[dict[str, Any]]:
     messages = []
-    for fields in _flattened_list(attrs, prefixes).values():
+    for fields in _flattened_list(_group(lists, prefixes), prefixes).values():
         message: dict[str, Any] = {
             "role": fields.get(cv.MESSAGE_ROLE),
             "content": fields.get(cv.MESSAGE_CONTENT),
@@ -91,20 +104,27 @@ def _tool_calls(message_fields: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def _documents(attrs: dict[str, Any]) -> list[dict[str, Any]]:
+def _group(lists: dict[str, dict[str, Any]], prefixes: tuple[str, ...]) -> dict[str, Any]:
+    for prefix in prefixes:
+        if prefix in lists:
+            return lists[prefix]
+    return {}
+
+
+def _documents(lists: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     return [
         {
             "id": _as_text(d.get(cv.DOCUMENT_ID)),
             "content": _as_text(d.get(cv.DOCUMENT_CONTENT)),
             "score": d.get(cv.DOCUMENT_SCORE),
         }
-        for d in _flattened_list(attrs, cv.DOCUMENT_PREFIXES).values()
+        for d in _flattened_list(_group(lists, cv.DOCUMENT_PREFIXES), cv.DOCUMENT_PREFIXES).values()
     ]
 
 
-def _tools(attrs: dict[str, Any]) -> list[Any]:
+def _tools(lists: dict[str, dict[str, Any]]) -> list[Any]:
     tools = []
-    for fields in _flattened_list(attrs, cv.TOOL_PREFIXES).values():
+    for fields in _flattened_list(_group(lists, cv.TOOL_PREFIXES), cv.TOOL_PREFIXES).values():
         schema = fields.get(cv.TOOL_JSON_SCHEMA)
         if isinstance(schema, str):
             try:
@@ -143,15 +163,13 @@ def span_kind(attrs: dict[str, Any]) -> str:
     return "UNKNOWN"
 
 
-def _mapped_prefixes() -> tuple[str, ...]:
-    return (
-        cv.INPUT_MESSAGE_PREFIXES
-        + cv.OUTPUT_MESSAGE_PREFIXES
-        + cv.DOCUMENT_PREFIXES
-        + cv.TOOL_PREFIXES
-    )
-
-
+_LIST_PREFIXES = tuple(
+    p + "."
+    for p in cv.INPUT_MESSAGE_PREFIXES
+    + cv.OUTPUT_MESSAGE_PREFIXES
+    + cv.DOCUMENT_PREFIXES
+    + cv.TOOL_PREFIXES
+)
 _MAPPED_KEYS = frozenset(
     cv.MODEL_KEYS
     + cv.PROVIDER_KEYS
@@ -164,13 +182,6 @@ _MAPPED_KEYS = frozenset(
     + cv.USER_KEYS
     + (cv.OPENINFERENCE_SPAN_KIND, cv.TRACEAI_SPAN_KIND)
 )
-_MAPPED_PREFIXES = tuple(p + "." for p in _mapped_prefixes())
-
-
-def _unmapped(attrs: dict[str, Any]) -> dict[str, Any]:
-    return {
-        k: v for k, v in attrs.items() if k not in _MAPPED_KEYS and not k.startswith(_MAPPED_PREFIXES)
-    }
 
 
 def _timestamp(ns: int) -> datetime:
@@ -185,8 +196,9 @@ def normalize_span(raw: RawSpan, partition_date: str, source_file: str) -> dict[
     total = _as_int(_first(attrs, cv.TOTAL_TOKEN_KEYS))
     if total is None and prompt is not None and completion is not None:
         total = prompt + completion
-    inputs = _messages(attrs, cv.INPUT_MESSAGE_PREFIXES)
-    outputs = _messages(attrs, cv.OUTPUT_MESSAGE_PREFIXES)
+    lists, unmapped = _split(attrs)
+    inputs = _messages(lists, cv.INPUT_MESSAGE_PREFIXES)
+    outputs = _messages(lists, cv.OUTPUT_MESSAGE_PREFIXES)
     calls = [c for m in outputs for c in m.get("tool_calls", ())]
     input_text = _as_text(_first(attrs, cv.INPUT_VALUE_KEYS))
     output_text = _as_text(_first(attrs, cv.OUTPUT_VALUE_KEYS))
@@ -219,16 +231,16 @@ def normalize_span(raw: RawSpan, partition_date: str, source_file: str) -> dict[
         "input_messages": _json(inputs),
         "output_messages": _json(outputs),
         "tool_calls": _json(calls),
-        "retrieval_documents": _json(_documents(attrs)),
+        "retrieval_documents": _json(_documents(lists)),
         "session_id": _as_text(_first(attrs, cv.SESSION_KEYS)),
         "user_id": _as_text(_first(attrs, cv.USER_KEYS)),
         "tenant": None,
         "route": None,
         "prompt_version": None,
-        "attributes": orjson.dumps(_unmapped(attrs), default=str).decode(),
+        "attributes": orjson.dumps(unmapped, default=str).decode(),
         "span_model": _as_text(model),
         "convention": cv.detect_convention(attrs),
-        "tools": _json(_tools(attrs)),
+        "tools": _json(_tools(lists)),
         "response_format": _json(_response_format(attrs)),
         "source_file": source_file,
     }

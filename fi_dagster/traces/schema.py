@@ -55,7 +55,10 @@ SPAN_SCHEMA = pa.schema(
         ("prompt_version", pa.string()),
         ("attributes", pa.string()),
         # Added columns (the contract allows additions):
-        ("span_model", pa.string()),  # model named on this span itself (cohort `model` is per trace)
+        (
+            "span_model",
+            pa.string(),
+        ),  # model named on this span itself (cohort `model` is per trace)
         ("convention", pa.string()),  # openinference | traceai | otel_genai | unknown
         ("tools", pa.string()),  # JSON list of tool definitions offered to an LLM span
         ("response_format", pa.string()),  # JSON of the requested response_format, if any

@@ -25,7 +25,7 @@ def find_admin_user() -> tuple[str, str]:
                 ).close()
                 return user, dbname
             except psycopg2.Error as exc:
-                errors.append(f"{user}@{dbname}: {str(exc).strip()}")
+                errors.append(f"{user}@{dbname}: {str(exc).strip().splitlines()[0]}")
     raise OSError(f"PostgreSQL at {HOST}:{PORT} is not reachable: " + "; ".join(errors))
 
 

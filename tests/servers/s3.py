@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +20,7 @@ TEST_CREDENTIALS = {
 @contextmanager
 def moto_server() -> Iterator[str]:
     """Run moto's threaded server on 127.0.0.1 and yield its endpoint URL."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one log line per request is noise
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()

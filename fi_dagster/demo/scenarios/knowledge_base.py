@@ -119,8 +119,7 @@ TOPICS = (
         (
             "The Nimbus REST API allows 600 requests per minute for each access token.",
             "Requests above the limit receive status 429 with a Retry-After header.",
-            "Bulk endpoints count as a single request regardless of how many records they "
-            "change.",
+            "Bulk endpoints count as a single request regardless of how many records they change.",
             "Enterprise customers can ask support to raise the limit to 3000 requests per minute.",
         ),
         (
@@ -174,8 +173,7 @@ TOPICS = (
     Topic(
         "offline_mobile",
         (
-            "The Nimbus mobile apps for iOS and Android can keep selected files available "
-            "offline.",
+            "The Nimbus mobile apps for iOS and Android can keep selected files available offline.",
             "Offline files sync automatically when the device reconnects to the internet.",
             "Edits made offline by two people at once are saved as separate versions instead "
             "of overwriting each other.",
@@ -195,8 +193,7 @@ TOPICS = (
             "The Slack integration posts a message to a channel whenever a task in a connected "
             "project changes status.",
             "Each project can be connected to one Slack channel from the Integrations tab.",
-            "Members can create Nimbus tasks directly from a Slack message with the shortcut "
-            "menu.",
+            "Members can create Nimbus tasks directly from a Slack message with the shortcut menu.",
         ),
         (
             "Webhooks send a signed JSON payload to your endpoint for every file, task and "
@@ -247,8 +244,7 @@ TOPICS = (
     Topic(
         "two_factor",
         (
-            "Two-factor authentication can be turned on from the Security section of your "
-            "profile.",
+            "Two-factor authentication can be turned on from the Security section of your profile.",
             "Nimbus supports authenticator apps and hardware security keys.",
             "Administrators can require two-factor authentication for every member of the "
             "workspace.",

@@ -88,6 +88,13 @@ def draw_case(rng: random.Random) -> SupportCase:
     return SupportCase(order_id, tool, reason, item, price, text)
 
 
+def tool_arguments(
+    rng: random.Random, case: SupportCase, *, valid: bool
+) -> tuple[dict[str, Any], str]:
+    """The arguments the model emits, and the tool's validation error ("" when valid)."""
+    return (valid_arguments(rng, case), "") if valid else invalid_arguments(rng, case)
+
+
 def valid_arguments(rng: random.Random, case: SupportCase) -> dict[str, Any]:
     if case.tool == "lookup_order":
         return {"order_id": case.order_id, "include_items": rng.random() < 0.4}
@@ -112,12 +119,20 @@ def invalid_arguments(rng: random.Random, case: SupportCase) -> tuple[dict[str, 
 def tool_result(rng: random.Random, case: SupportCase, day: date) -> dict[str, Any]:
     if case.tool == "refund_order":
         refund_id = f"RF-{rng.randrange(16**6):06X}"
-        return {"refund_id": refund_id, "order_id": case.order_id, "status": "approved",
-                "amount_cents": case.price_cents}
+        return {
+            "refund_id": refund_id,
+            "order_id": case.order_id,
+            "status": "approved",
+            "amount_cents": case.price_cents,
+        }
     status = rng.choice(("in_transit", "in_transit", "delivered", "processing"))
     eta = day + timedelta(days=rng.randint(-3, 5) if status == "delivered" else rng.randint(1, 6))
-    return {"order_id": case.order_id, "status": status, "carrier": rng.choice(CARRIERS),
-            "estimated_delivery": eta.isoformat()}
+    return {
+        "order_id": case.order_id,
+        "status": status,
+        "carrier": rng.choice(CARRIERS),
+        "estimated_delivery": eta.isoformat(),
+    }
 
 
 def final_answer(case: SupportCase, result: dict[str, Any]) -> str:

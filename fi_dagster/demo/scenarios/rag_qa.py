@@ -47,7 +47,9 @@ def rag_qa(ctx: TraceContext) -> dict[str, Any]:
     ctx.step("embed_query", "EMBEDDING", SCOPE, ctx.step_ms("embed_query", 45.0, 0.5), embed)
     docs = _retrieve(rng, topic)
     retrieved = {oi.INPUT_VALUE: question, **oi.documents(docs)}
-    ctx.step("retrieve_docs", "RETRIEVER", SCOPE, ctx.step_ms("retrieve_docs", 90.0, 0.6), retrieved)
+    ctx.step(
+        "retrieve_docs", "RETRIEVER", SCOPE, ctx.step_ms("retrieve_docs", 90.0, 0.6), retrieved
+    )
     hallucinated = ctx.fails(HALLUCINATION_RATE)
     answer = _answer(rng, topic, docs, hallucinated)
     template = TEMPLATES[ctx.cohort.prompt_version]
@@ -76,7 +78,11 @@ def _retrieve(rng: random.Random, topic: Topic) -> list[Document]:
 
 
 def _answer(rng: random.Random, topic: Topic, docs: list[Document], hallucinated: bool) -> str:
-    """Two or three article sentences; a hallucinated answer swaps one for a made-up claim."""
+    """Two to four article sentences; a hallucinated answer is mostly made-up claims.
+
+    Two fabricated claims follow at most one true sentence, so most of its sentences are
+    unsupported by the documents.
+    """
     picked = [0, *sorted(rng.sample(range(1, len(topic.article)), rng.randint(1, 2)))]
     sentences = [_reword(rng, topic.article[i]) for i in picked]
     if rng.random() < 0.3:
@@ -84,7 +90,7 @@ def _answer(rng: random.Random, topic: Topic, docs: list[Document], hallucinated
     if hallucinated:
         doc_words = set().union(*(content_words(text) for _, text, _ in docs))
         claims = [c for c in FABRICATED_CLAIMS if support(c, doc_words) <= MAX_FABRICATED_SUPPORT]
-        sentences[rng.randrange(1, len(sentences))] = rng.choice(claims)
+        sentences = sentences[: rng.randint(0, 1)] + rng.sample(claims, 2)
     return " ".join(sentences)
 
 

@@ -47,12 +47,10 @@ def support_agent(ctx: TraceContext) -> dict[str, Any]:
     if planned.failed:
         return _give_up(ctx, case, "provider_error", None, planned.error)
     invalid = ctx.fails(INVALID_ARGUMENTS_RATE)
-    args, validation_error = (
-        orders.invalid_arguments(ctx.rng, case) if invalid else (orders.valid_arguments(ctx.rng, case), "")
-    )
+    args, validation_error = orders.tool_arguments(ctx.rng, case, valid=not invalid)
     chosen = _choose_arguments(ctx, case, message, planned, args)
     if chosen.failed:
-        return _give_up(ctx, case, "provider_error", not invalid, chosen.error)
+        return _give_up(ctx, case, "provider_error", None, chosen.error)
     tool_span, result = _call_tool(ctx, case, args, validation_error)
     answer = orders.APOLOGY if tool_span.failed else orders.final_answer(case, result)
     answered = _answer(ctx, case, message, tool_span, answer)
@@ -80,7 +78,9 @@ def _guardrail(ctx: TraceContext, text: str) -> str:
         oi.OUTPUT_VALUE: oi.json_text(verdict),
         oi.OUTPUT_MIME_TYPE: oi.JSON_MIME,
     }
-    ctx.step("pii_guardrail", "GUARDRAIL", SCOPE, ctx.step_ms("pii_guardrail", 18.0, 0.5), attributes)
+    ctx.step(
+        "pii_guardrail", "GUARDRAIL", SCOPE, ctx.step_ms("pii_guardrail", 18.0, 0.5), attributes
+    )
     return redacted
 
 
@@ -132,9 +132,12 @@ def _call_tool(
     }
     if validation_error:
         error = SpanError(
-            "pydantic_core.ValidationError", f"1 validation error for {case.tool}\n{validation_error}"
+            "pydantic_core.ValidationError",
+            f"1 validation error for {case.tool}\n{validation_error}",
         )
-        return ctx.step(case.tool, "TOOL", SCOPE, ctx.step_ms(case.tool, 2.5, 0.4), attributes, error), {}
+        return ctx.step(
+            case.tool, "TOOL", SCOPE, ctx.step_ms(case.tool, 2.5, 0.4), attributes, error
+        ), {}
     if ctx.rng.random() < TOOL_TIMEOUT_RATE:
         error = SpanError("TimeoutError", f"{case.tool} did not respond within 10 seconds")
         duration = TOOL_TIMEOUT_MS + ctx.rng.uniform(0.0, 15.0)
@@ -143,7 +146,9 @@ def _call_tool(
     attributes[oi.OUTPUT_VALUE] = oi.json_text(result)
     attributes[oi.OUTPUT_MIME_TYPE] = oi.JSON_MIME
     median = 140.0 if case.tool == "lookup_order" else 320.0
-    return ctx.step(case.tool, "TOOL", SCOPE, ctx.step_ms(case.tool, median, 0.6), attributes), result
+    return ctx.step(
+        case.tool, "TOOL", SCOPE, ctx.step_ms(case.tool, median, 0.6), attributes
+    ), result
 
 
 def _answer(

@@ -19,17 +19,19 @@ class Groundedness:
         if not retrievers:
             return []
         documents = format_documents(trace.documents())
-        findings: list[Assessment] = []
-        for span in _answers_after_retrieval(trace, retrievers):
-            if not span.captured_output():
-                findings.append(Finding.skipped(span, "output content was not captured"))
-            elif not span.answer():
-                continue  # a tool-calling step, not an answer
-            elif not documents:
-                findings.append(Finding.skipped(span, "retriever spans captured no documents"))
-            else:
-                findings.append(JudgeTask(span, self._request(span, documents)))
-        return findings
+        assessed = (self._assess_span(s, documents) for s in _answering_spans(trace, retrievers))
+        return [a for a in assessed if a is not None]
+
+    def _assess_span(self, span: Span, documents: str) -> Assessment | None:
+        if not span.captured_output():
+            if span.status == "ERROR":
+                return None  # a failed call has no answer to judge; SpanError reports it
+            return Finding.skipped(span, "output content was not captured")
+        if not span.answer():
+            return None  # a tool-calling step, not an answer
+        if not documents:
+            return Finding.skipped(span, "retriever spans captured no documents")
+        return JudgeTask(span, self._request(span, documents))
 
     def _request(self, span: Span, documents: str) -> JudgeRequest:
         variables = {"question": span.request(), "documents": documents, "answer": span.answer()}
@@ -42,7 +44,7 @@ def format_documents(documents: list[Document], limit: int = MAX_DOCUMENT_CHARS)
     return text if len(text) <= limit else text[:limit] + "\n[documents truncated]"
 
 
-def _answers_after_retrieval(trace: Trace, retrievers: list[Span]) -> list[Span]:
+def _answering_spans(trace: Trace, retrievers: list[Span]) -> list[Span]:
     """LLM spans that could have used the documents: those not started before retrieval."""
     starts = [s.start_time for s in retrievers if s.start_time is not None]
     first = min(starts) if starts else None

@@ -5,12 +5,53 @@ from __future__ import annotations
 import re
 
 STOPWORDS = frozenset(
-    """
-    about after again also been before being because could does each from have here
-    into just more most only other over should some such than that their them then
-    there these they this those very were what when where which while will with would
-    your
-    """.split()
+    {
+        "about",
+        "after",
+        "again",
+        "also",
+        "been",
+        "before",
+        "being",
+        "because",
+        "could",
+        "does",
+        "each",
+        "from",
+        "have",
+        "here",
+        "into",
+        "just",
+        "more",
+        "most",
+        "only",
+        "other",
+        "over",
+        "should",
+        "some",
+        "such",
+        "than",
+        "that",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "very",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "will",
+        "with",
+        "would",
+        "your",
+    }
 )
 REFUSALS = (
     "i'm sorry",

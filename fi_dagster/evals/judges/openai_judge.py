@@ -50,23 +50,25 @@ class OpenAIJudge:
 
     def _judge_one(self, request: JudgeRequest) -> JudgeVerdict:
         messages = self._prompts.messages(request.template, request.variables)
-        prompt_tokens = completion_tokens = 0
+        spent: list[tuple[int, int]] = []  # (prompt, completion) tokens per call
         problem = ""
         for _ in range(VERDICT_ATTEMPTS):
-            reply, usage = self._complete(messages)
-            prompt_tokens += usage[0]
-            completion_tokens += usage[1]
             try:
+                reply, usage = self._complete(messages)
+                spent.append(usage)
                 score, reason = parse_verdict(reply)
             except MalformedVerdict as exc:
                 problem = str(exc)
                 continue
-            return JudgeVerdict(score, reason, "ok", prompt_tokens, completion_tokens)
+            return JudgeVerdict(score, reason, "ok", *_total(spent))
         error = f"malformed verdict after {VERDICT_ATTEMPTS} attempts: {problem}"
-        return JudgeVerdict.failed(self._redact(error), prompt_tokens, completion_tokens)
+        return JudgeVerdict.failed(self._redact(error), *_total(spent))
 
     def _complete(self, messages: list[dict[str, str]]) -> tuple[str | None, tuple[int, int]]:
-        """One chat completion; transient failures become ``TransientError``."""
+        """One chat completion: (content, (prompt_tokens, completion_tokens)).
+
+        Transient failures become ``TransientError``, an unreadable body ``MalformedVerdict``.
+        """
         try:
             response = self._client.chat.completions.create(
                 model=self.model_name,
@@ -81,6 +83,8 @@ class OpenAIJudge:
             raise
         except openai.APIConnectionError as exc:  # includes timeouts
             raise TransientError(self._redact(f"{type(exc).__name__}: {exc}")) from None
+        except ValueError as exc:  # a 200 whose body is not a chat completion
+            raise MalformedVerdict(f"response is not a chat completion: {exc}"[:200]) from None
         usage = response.usage
         tokens = (usage.prompt_tokens, usage.completion_tokens) if usage else (0, 0)
         return (response.choices[0].message.content if response.choices else None), tokens
@@ -88,6 +92,10 @@ class OpenAIJudge:
     def _redact(self, text: str) -> str:
         key = self._client.api_key
         return text.replace(key, "[redacted]") if key else text
+
+
+def _total(spent: list[tuple[int, int]]) -> tuple[int, int]:
+    return sum(p for p, _ in spent), sum(c for _, c in spent)
 
 
 def _retry_after_s(headers: Any) -> float | None:

@@ -12,7 +12,7 @@ from fi_dagster.warehouse.store import Warehouse
 
 
 class AlertsResource(dg.ConfigurableResource):
-    """Alerts go to ``file_path`` (default ``$FI_HOME/alerts.jsonl``) when no Slack secret is set."""
+    """Alerts go to ``file_path`` (default ``$FI_HOME/alerts.jsonl``) if no Slack secret is set."""
 
     file_path: str | None = None
     slack_api_url: str | None = None

@@ -2,11 +2,8 @@
 
 import dagster as dg
 
-from fi_dagster.assets.partitions import daily_partitions
-
 nightly_job = dg.define_asset_job(
     "fi_nightly_job",
     selection=dg.AssetSelection.groups("fi_nightly"),
-    partitions_def=daily_partitions,
     description="Ingest, sample, evaluate and tabulate one day of traces; alert on regressions.",
 )

@@ -44,6 +44,9 @@ def open_instance(dagster_home: Path | None = None) -> dg.DagsterInstance:
         return dg.DagsterInstance.get()
     home = (dagster_home or Path(".fi_dagster/dagster")).resolve()
     home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():  # local SQLite storage; no telemetry leaves the machine
+        config.write_text("telemetry:\n  enabled: false\n")
     return dg.DagsterInstance.from_config(str(home))
 
 

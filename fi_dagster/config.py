@@ -11,7 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PositiveFloat,
+    ValidationError,
+    field_validator,
+)
 
 
 class _Strict(BaseModel):
@@ -31,6 +38,18 @@ class CohortMapping(_Strict):
     model: list[str] = ["llm.model_name", "gen_ai.response.model", "gen_ai.request.model"]
 
 
+class IngestConfig(_Strict):
+    """How trace files are read: limits that protect memory, and what the span check allows."""
+
+    max_attribute_chars: int = Field(
+        1_048_576, ge=64, description="Longer string attribute values are truncated (counted)."
+    )
+    timestamp_skew_minutes: float = Field(
+        60.0, ge=0, description="Spans may start this long before / after their partition day."
+    )
+    chunk_spans: int = Field(50_000, ge=100, description="Spans per Parquet row group written.")
+
+
 class SamplingConfig(_Strict):
     """Deterministic, cohort-stratified trace sampling (see ``stats/sampling.py``)."""
 
@@ -38,6 +57,9 @@ class SamplingConfig(_Strict):
     min_per_cohort: int = Field(30, ge=0)
     max_per_cohort: int | None = Field(None, ge=1)
     max_traces_per_day: int | None = Field(None, ge=1)
+    max_judged_items_per_day: int | None = Field(
+        None, ge=1, description="Cap on judge-eligible spans (LLM spans + agent roots) per day."
+    )
     always_include_errors: bool = True
     salt: str = "fi-dagster"
 
@@ -56,42 +78,122 @@ class JsonSchemaRule(_Strict):
     schema_: dict[str, Any] = Field(alias="schema")
 
 
+class JudgeConfig(_Strict):
+    """How the LLM judge is called: pace, patience, spend per partition, privacy, caching.
+
+    Rate limits are proactive (requests are paced to stay under them); set them at or a
+    little below your account's limits. Budget caps count uncached judge items; items
+    beyond a cap are ``skipped`` with reason "budget cap reached".
+    """
+
+    requests_per_minute: float | None = Field(500, gt=0)
+    tokens_per_minute: float | None = Field(200_000, gt=0)
+    concurrency: int = Field(8, ge=1, le=512)
+    max_attempts: int = Field(4, ge=1, le=20)
+    timeout_s: float = Field(60.0, gt=0)
+    max_calls_per_partition: int | None = Field(None, ge=0)
+    max_spend_usd_per_partition: float | None = Field(None, ge=0)
+    redact_pii: bool = True
+    cache: bool = True
+
+
 class EvaluationConfig(_Strict):
     evaluators: dict[str, EvaluatorConfig] = Field(default_factory=dict)
     json_schemas: list[JsonSchemaRule] = Field(default_factory=list)
     latency_slo_ms: float | None = Field(None, gt=0)
+    latency_slo_ms_by_route: dict[str, PositiveFloat] = Field(default_factory=dict)
+    references_path: str | None = None  # golden answers, JSON Lines {"input": .., "answer": ..}
+    judge: JudgeConfig = JudgeConfig()
 
     def evaluator(self, name: str) -> EvaluatorConfig:
         return self.evaluators.get(name, EvaluatorConfig())
 
 
+class ReferenceWindow(_Strict):
+    """A fixed stretch of partitions to compare against, e.g. the week before a model swap."""
+
+    start: str
+    end: str
+
+    @field_validator("start", "end")
+    @classmethod
+    def _iso_date(cls, v: str) -> str:
+        from datetime import date
+
+        return date.fromisoformat(v).isoformat()
+
+    @field_validator("end")
+    @classmethod
+    def _not_before_start(cls, v: str, info: Any) -> str:
+        if v < info.data.get("start", v):
+            raise ValueError(f"end {v} is before start {info.data['start']}")
+        return v
+
+
 class RegressionConfig(_Strict):
-    """When a change against the trailing baseline is worth a page."""
+    """When a change against the baseline is worth a page (see ``stats/regressions.py``).
+
+    The baseline is the trailing ``baseline_days`` partitions, minus days already flagged for
+    the same metric, or the reference window named by ``pinned_baseline``. ``max_p_value`` is
+    the false discovery rate: it applies to Benjamini–Hochberg adjusted p-values over every
+    cohort × metric tested that day.
+    """
 
     baseline_days: int = Field(7, ge=1, le=90)
     min_baseline_days: int = Field(2, ge=1)
+    exclude_flagged_days: bool = True
+    reference_windows: dict[str, ReferenceWindow] = Field(default_factory=dict)
+    pinned_baseline: str | None = None  # a key of reference_windows; None = trailing window
     min_n: int = Field(30, ge=1)
     min_pass_rate_drop: float = Field(0.10, gt=0, le=1)
+    min_score_drop: float = Field(0.10, gt=0, le=1)
+    min_error_rate_increase: float = Field(0.10, gt=0, le=1)
     max_p_value: float = Field(0.01, gt=0, lt=1)
     latency_ratio: float = Field(1.5, gt=1)
     latency_min_n: int = Field(200, ge=1)  # p99 needs a tail of a few spans
     cost_ratio: float = Field(1.5, gt=1)
+    tokens_ratio: float = Field(1.3, gt=1)
+    late_data_days: int = Field(3, ge=0)  # recent partitions re-run when trace files land late
+
+    @field_validator("pinned_baseline")
+    @classmethod
+    def _known_window(cls, v: str | None, info: Any) -> str | None:
+        known = info.data.get("reference_windows", {})
+        if v is not None and v not in known:
+            names = ", ".join(sorted(known)) or "none defined"
+            raise ValueError(f"{v!r} is not a key of reference_windows ({names})")
+        return v
 
 
 class AlertConfig(_Strict):
     page_backfill: bool = False
     backfill_age_days: int = Field(2, ge=0)
     max_attempts: int = Field(8, ge=1)
+    min_severity: str = Field("warn", pattern="^(warn|error)$")  # page only at this or worse
+    run_failures: bool = True  # post failed runs to the same channel
 
 
 class PriceOverride(_Strict):
+    """A deployment's own price for a model (USD per 1M tokens), from ``effective_from`` on."""
+
     model: str
     input_per_1m: float = Field(ge=0)
     output_per_1m: float = Field(ge=0)
+    cached_input_per_1m: float | None = Field(None, ge=0)  # None: cached tokens at input price
+    reasoning_per_1m: float | None = Field(None, ge=0)  # None: reasoning tokens at output price
+    effective_from: str | None = None  # None: always; before it, the shipped table applies
+
+    @field_validator("effective_from")
+    @classmethod
+    def _iso_date(cls, v: str | None) -> str | None:
+        from datetime import date
+
+        return None if v is None else date.fromisoformat(v).isoformat()
 
 
 class FiConfig(_Strict):
     cohorts: CohortMapping = CohortMapping()
+    ingest: IngestConfig = IngestConfig()
     sampling: SamplingConfig = SamplingConfig()
     evaluation: EvaluationConfig = EvaluationConfig()
     regressions: RegressionConfig = RegressionConfig()

@@ -3,6 +3,7 @@
 import dagster as dg
 
 from fi_dagster.assets import nightly_assets
+from fi_dagster.distributed import celery_nightly_job
 from fi_dagster.jobs import nightly_job
 from fi_dagster.resources import (
     AlertsResource,
@@ -32,7 +33,7 @@ def default_resources() -> dict:
 
 defs = dg.Definitions(
     assets=nightly_assets,
-    jobs=[nightly_job],
+    jobs=[nightly_job, celery_nightly_job],
     schedules=[nightly_schedule],
     sensors=[alert_retry_sensor, run_failure_sensor],
     resources=default_resources(),

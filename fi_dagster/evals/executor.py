@@ -1,68 +1,57 @@
-"""Runs one work function over many items with bounded concurrency and retries.
+"""Runs many judge items concurrently, pacing, retrying and bounding every request.
 
 Evaluators and judges only say how to handle one item; this module owns how many run
-at once, which failures are retried, and how long to wait between attempts. A failure
-that survives its retries comes back as an ``Outcome`` with an error, never raised,
-so one item cannot sink a batch.
+at once (``concurrency``), when each request may be sent (the ``RateLimiter``), which
+failures are retried and how long to wait (``RetryPolicy``, ``Retry-After`` first). A
+failure that survives its retries comes back as an ``Outcome`` with an error, never
+raised, so one item cannot sink a batch.
 """
 
 from __future__ import annotations
 
+import asyncio
 import random
-import time
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import Generic, TypeVar
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from fi_dagster.evals.clock import Clock, SystemClock
+from fi_dagster.evals.rate_limit import RateLimiter
+from fi_dagster.evals.retry import GaveUp, RetryPolicy, TransientError
 
 In = TypeVar("In")
 Out = TypeVar("Out")
-
-
-class TransientError(Exception):
-    """A failure worth retrying (rate limit, server error, timeout).
-
-    ``retry_after_s`` carries the server's ``Retry-After`` when it sent one.
-    """
-
-    def __init__(self, message: str, retry_after_s: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after_s = retry_after_s
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Bounded attempts; waits honour ``Retry-After``, else exponential backoff + jitter."""
-
-    max_attempts: int = 4
-    base_delay_s: float = 1.0
-    max_delay_s: float = 60.0
-
-    def delay_s(self, attempt: int, retry_after_s: float | None, rng: random.Random) -> float:
-        """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
-        if retry_after_s is not None:
-            return min(max(retry_after_s, 0.0), self.max_delay_s)
-        ceiling = min(self.max_delay_s, self.base_delay_s * 2 ** (attempt - 1))
-        return ceiling / 2 + rng.uniform(0, ceiling / 2)
+Reply = TypeVar("Reply")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class Outcome(Generic[Out]):
-    """The result of one item: a value, or the error text of its last attempt."""
+    """The result of one item: a value, or the error text of its failure."""
 
     value: Out | None
     error: str | None
-    attempts: int
 
     @property
     def ok(self) -> bool:
         return self.error is None
 
 
-class Executor:
-    """A thread pool of ``concurrency`` workers that retries ``TransientError``s.
+@dataclass
+class ExecutorStats:
+    """Requests sent and failures seen, by kind (``rate_limited``, ``server_error``, ...)."""
 
-    ``sleep`` and ``seed`` are injectable so tests can observe waits without waiting.
+    requests: int = 0
+    failures: Counter[str] = field(default_factory=Counter)
+    gave_up: int = 0
+
+
+class Executor:
+    """Bounded concurrency over items; paced, retried requests within each item.
+
+    ``clock`` and ``seed`` are injectable so tests observe waits without waiting.
     """
 
     def __init__(
@@ -70,33 +59,88 @@ class Executor:
         *,
         concurrency: int = 8,
         retry: RetryPolicy | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        limiter: RateLimiter | None = None,
+        clock: Clock | None = None,
         seed: int | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be >= 1")
         self.concurrency = concurrency
         self.retry = retry or RetryPolicy()
-        self._sleep = sleep
+        self.clock = clock or (limiter.clock if limiter else SystemClock())
+        self.limiter = limiter
+        self.stats = ExecutorStats()
         self._rng = random.Random(seed)
 
-    def run(self, work: Callable[[In], Out], items: Sequence[In]) -> list[Outcome[Out]]:
-        """``work`` applied to every item, results in input order."""
-        if not items:
-            return []
-        workers = min(self.concurrency, len(items))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fi-judge") as pool:
-            return list(pool.map(lambda item: self._attempt(work, item), items))
+    async def map(
+        self,
+        work: Callable[[In], Awaitable[Out]],
+        items: Sequence[In],
+        on_done: Callable[[int, Outcome[Out]], None] | None = None,
+    ) -> list[Outcome[Out]]:
+        """``work`` over every item, at most ``concurrency`` at once, results in input order.
 
-    def _attempt(self, work: Callable[[In], Out], item: In) -> Outcome[Out]:
-        attempt = 1
-        while True:
+        ``on_done`` hears of each item as it finishes (to persist results early).
+        """
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def one(index: int, item: In) -> Outcome[Out]:
+            async with gate:
+                outcome = await _outcome(work, item)
+            if on_done is not None:
+                on_done(index, outcome)
+            return outcome
+
+        return list(await asyncio.gather(*(one(i, item) for i, item in enumerate(items))))
+
+    async def call(
+        self,
+        send: Callable[[], Awaitable[Reply]],
+        *,
+        tokens: int = 0,
+        used: Callable[[Reply], int] | None = None,
+    ) -> Reply:
+        """One request: paced by the limiter, retried on ``TransientError``.
+
+        ``tokens`` is the estimate the limiter reserves; ``used`` reads the real count
+        off the reply. Raises ``GaveUp`` after the last attempt; other errors propagate.
+        """
+        for attempt in range(1, self.retry.max_attempts + 1):
+            if self.limiter is not None:
+                await self.limiter.acquire(tokens)
+            self.stats.requests += 1
             try:
-                return Outcome(work(item), None, attempt)
+                reply = await send()
             except TransientError as exc:
-                if attempt >= self.retry.max_attempts:
-                    return Outcome(None, f"gave up after {attempt} attempts: {exc}", attempt)
-                self._sleep(self.retry.delay_s(attempt, exc.retry_after_s, self._rng))
-                attempt += 1
-            except Exception as exc:  # not retryable: report, never raise
-                return Outcome(None, f"{type(exc).__name__}: {exc}", attempt)
+                self._settle(tokens, 0)  # a refused request consumed no tokens
+                self.stats.failures[exc.kind] += 1
+                if attempt == self.retry.max_attempts:
+                    self.stats.gave_up += 1
+                    raise GaveUp(f"gave up after {attempt} attempts: {exc}") from None
+                await self.clock.sleep(self.retry.delay_s(attempt, exc.retry_after_s, self._rng))
+                continue
+            self._settle(tokens, used(reply) if used else tokens)
+            return reply
+        raise AssertionError("unreachable: max_attempts >= 1")
+
+    def _settle(self, estimated: int, actual: int) -> None:
+        if self.limiter is not None:
+            self.limiter.settle(estimated, actual)
+
+
+async def _outcome(work: Callable[[In], Awaitable[Out]], item: In) -> Outcome[Out]:
+    try:
+        return Outcome(await work(item), None)
+    except Exception as exc:  # report, never raise: one item must not sink the batch
+        message = str(exc) if isinstance(exc, GaveUp) else f"{type(exc).__name__}: {exc}"
+        return Outcome(None, message)
+
+
+def run_blocking(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run ``coroutine`` to completion from synchronous code, even inside a running loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fi-judge") as pool:
+        return pool.submit(asyncio.run, coroutine).result()

@@ -43,6 +43,14 @@ def timestamp(value: Any) -> pd.Timestamp | None:
     return None if value is None or pd.isna(value) else pd.Timestamp(value)
 
 
+def number(value: Any) -> float | None:
+    try:
+        result = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(result) else result
+
+
 def _json(value: Any) -> Any:
     if isinstance(value, list | dict):
         return value

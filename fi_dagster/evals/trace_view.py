@@ -35,6 +35,7 @@ class Span:
     status: str
     status_message: str
     start_time: pd.Timestamp | None
+    latency_ms: float | None
     input_text: str
     output_text: str
     input_messages: tuple[Message, ...]
@@ -43,6 +44,7 @@ class Span:
     documents: tuple[Document, ...]
     tools: tuple[dict[str, Any], ...]
     response_format: dict[str, Any] | None
+    attributes: dict[str, Any]
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Span:
@@ -54,6 +56,7 @@ class Span:
             status=fields.text(row.get("status")) or "UNSET",
             status_message=fields.text(row.get("status_message")),
             start_time=fields.timestamp(row.get("start_time")),
+            latency_ms=fields.number(row.get("latency_ms")),
             input_text=fields.text(row.get("input_text")),
             output_text=fields.text(row.get("output_text")),
             input_messages=fields.messages(row.get("input_messages")),
@@ -62,6 +65,7 @@ class Span:
             documents=fields.documents(row.get("retrieval_documents")),
             tools=tuple(t for t in fields.json_list(row.get("tools")) if isinstance(t, dict)),
             response_format=fields.json_dict(row.get("response_format")),
+            attributes=fields.json_dict(row.get("attributes")) or {},
         )
 
     def request(self) -> str:
@@ -78,7 +82,19 @@ class Span:
 
     def captured_output(self) -> bool:
         """Whether any output content was recorded (content capture may be off)."""
-        return bool(self.answer() or self.tool_calls)
+        return bool(self.answer().strip() or self.tool_calls)
+
+    def captured_input(self) -> bool:
+        return bool(self.input_text.strip() or self.input_messages)
+
+    def is_structured(self) -> bool:
+        """Whether the answer is JSON by request or by shape (not prose to judge as text)."""
+        answer = self.answer()
+        return (
+            self.wants_json()
+            or fields.json_dict(answer) is not None
+            or bool(fields.json_list(answer))
+        )
 
     def wants_json(self) -> bool:
         """Whether the call asked for structured output.

@@ -3,9 +3,18 @@
 Eval results come from a stratified sample, so every rate is weighted by ``sample_weight``
 (estimating the whole day's traffic) and its confidence interval uses the Kish effective
 sample size, which is what unequal weights leave of the raw count.
+
+Roll-ups: ``*`` in a cohort column means "every value of that column". The table holds every
+combination (a CUBE over model, prompt_version, route, tenant): full cohorts, each column
+alone, each pair and triple, and the day (all four ``*``). A dashboard whose four filters are
+each one value or "All" therefore reads exactly one row per evaluator, with a rate weighted
+over exactly that traffic; nothing needs re-aggregating (rates and intervals cannot be summed).
+Summing rows double counts. An empty string is a cohort value the traces did not carry.
 """
 
 from __future__ import annotations
+
+from itertools import combinations
 
 import numpy as np
 import pandas as pd
@@ -14,10 +23,8 @@ from fi_dagster.stats.proportions import kish_effective_n, wilson_interval
 from fi_dagster.traces.schema import COHORT_COLUMNS
 
 ALL = "*"  # a cohort column rolled up over all its values
-GROUPING_SETS: tuple[tuple[str, ...], ...] = (
-    COHORT_COLUMNS,
-    *((column,) for column in COHORT_COLUMNS),
-    (),
+GROUPING_SETS: tuple[tuple[str, ...], ...] = tuple(
+    dims for k in range(len(COHORT_COLUMNS), -1, -1) for dims in combinations(COHORT_COLUMNS, k)
 )
 QUALITY_COLUMNS = (
     *COHORT_COLUMNS,
@@ -95,3 +102,16 @@ def quality_daily(eval_results: pd.DataFrame) -> pd.DataFrame:
         n_eff=n_eff,
     )
     return out[list(QUALITY_COLUMNS)]
+
+
+def headline_pass_rate(eval_results: pd.DataFrame) -> float:
+    """The day in one number: the weighted share of all evaluator checks that passed.
+
+    Every evaluator's ok results count, each weighted by its trace's `sample_weight`; NaN
+    when nothing was scored pass/fail.
+    """
+    if eval_results.empty:
+        return float("nan")
+    terms = _weighted_terms(eval_results)
+    weight = float(terms["w_pass"].sum())
+    return float(terms["w_passed"].sum()) / weight if weight > 0 else float("nan")

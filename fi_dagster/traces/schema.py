@@ -55,14 +55,20 @@ SPAN_SCHEMA = pa.schema(
         ("prompt_version", pa.string()),
         ("attributes", pa.string()),
         # Added columns (the contract allows additions):
-        (
-            "span_model",
-            pa.string(),
-        ),  # model named on this span itself (cohort `model` is per trace)
-        ("convention", pa.string()),  # openinference | traceai | otel_genai | unknown
+        ("span_model", pa.string()),  # model named on this span (cohort `model` is per trace)
+        ("convention", pa.string()),  # openinference | traceai | otel_genai | parquet | unknown
         ("tools", pa.string()),  # JSON list of tool definitions offered to an LLM span
         ("response_format", pa.string()),  # JSON of the requested response_format, if any
         ("source_file", pa.string()),
+        ("cached_prompt_tokens", pa.int64()),  # prompt tokens served from the provider's cache
+        ("reasoning_tokens", pa.int64()),  # completion tokens spent on hidden reasoning
     ]
 )
 SPAN_COLUMNS = tuple(SPAN_SCHEMA.names)
+TOKEN_COLUMNS = (
+    "prompt_tokens",
+    "completion_tokens",
+    "total_tokens",
+    "cached_prompt_tokens",
+    "reasoning_tokens",
+)

@@ -2,7 +2,7 @@
 
 Every table has ``partition_date`` ('YYYY-MM-DD', indexed). All but ``fi_alerts`` are
 replaced one partition at a time; ``fi_alerts`` is a delivery ledger keyed by
-``dedupe_key``. JSON columns are Text holding JSON strings; timestamps are UTC.
+``dedupe_key`` and ``fi_judgment_cache`` keeps judge verdicts keyed by ``cache_key``. JSON columns are Text holding JSON strings; timestamps are UTC.
 """
 
 from __future__ import annotations
@@ -106,6 +106,22 @@ latency_daily = Table(
     *_floats("p50_ms", "p95_ms", "p99_ms", "max_ms", "error_rate"),
 )
 
+# Per cohort roll-up (the day, or one named cohort column) × step (span name; "*" = the whole
+# trace): the latency, self time, tokens and cost that regression tests and attribution read.
+step_daily = Table(
+    "fi_step_daily",
+    metadata,
+    _partition_date(),
+    *_cohort(),
+    Column("step", String, nullable=False),
+    Column("span_kind", String),
+    *_counts("n", "n_traces"),
+    *_floats("p50_ms", "p90_ms", "p95_ms", "p99_ms", "log_ms_mean", "log_ms_sd"),
+    *_floats("self_ms_per_trace", "tail_self_ms_per_trace"),
+    *_floats("prompt_tokens_mean", "prompt_tokens_sd"),
+    *_floats("cost_usd_mean", "cost_usd_sd", "cost_per_trace_usd"),
+)
+
 regressions = Table(
     "fi_regressions",
     metadata,
@@ -135,5 +151,24 @@ alerts = Table(
     CheckConstraint("status IN ('pending', 'sent', 'failed')", name="fi_alerts_status"),
 )
 
-LEDGER_TABLES = frozenset({alerts.name})
+judgment_cache = Table(
+    "fi_judgment_cache",
+    metadata,
+    Column("cache_key", String(64), primary_key=True),  # sha256 of the columns below
+    _partition_date(),  # the partition whose run paid for the verdict
+    Column("evaluator", String, nullable=False),
+    Column("evaluator_version", String, nullable=False),
+    Column("judge_model", String, nullable=False),
+    Column("template_hash", String(64), nullable=False),
+    Column("params_hash", String(64), nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("score", Float, nullable=False),
+    Column("reason", Text),
+    *_counts("prompt_tokens", "completion_tokens"),
+    Column("cost_usd", Float),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# Keyed tables, updated row by row rather than replaced one partition at a time.
+LEDGER_TABLES = frozenset({alerts.name, judgment_cache.name})
 PARTITIONED_TABLES = frozenset(metadata.tables) - LEDGER_TABLES

@@ -134,7 +134,7 @@ def generate(args) -> int:
 
 
 def report(args) -> int:
-    from fi_dagster.report import render_report
+    from fi_dagster.reports import render_report
     from fi_dagster.resources.warehouse import warehouse_for
     from fi_dagster.runner import date_range
     from fi_dagster.settings import Settings

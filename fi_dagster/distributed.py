@@ -9,6 +9,8 @@ import dagster as dg
 from dagster._core.execution.job_execution_result import JobExecutionResult
 from dagster_celery import celery_executor
 
+from fi_dagster.jobs import JUDGE_TAG
+
 celery_nightly_job = dg.define_asset_job(
     "fi_nightly_celery_job",
     selection=dg.AssetSelection.groups("fi_nightly"),
@@ -17,6 +19,7 @@ celery_nightly_job = dg.define_asset_job(
         name="fi_celery_executor",
     ),
     description="The nightly graph with every step run by a Celery worker.",
+    tags={JUDGE_TAG: "llm"},
 )
 
 

@@ -45,7 +45,7 @@ def _luhn(match: str) -> bool:
 def _phone(match: str) -> bool:
     digits = sum(c.isdigit() for c in match)
     written = match.startswith("+") or any(c in match for c in " ().-")
-    date_like = re.fullmatch(r"\d{4}-\d{2}-\d{2}", match.strip()) is not None
+    date_like = re.search(r"\d{4}-\d{2}-\d{2}", match) is not None
     return 10 <= digits <= 15 and written and not date_like
 
 
@@ -61,28 +61,38 @@ def find_pii(text: str) -> Counter[str]:
     """How many of each kind of personal data or secret ``text`` contains."""
     found: Counter[str] = Counter()
     for detector in DETECTORS:
-        text = _mask(detector, text, lambda: found.update([detector.kind]))
+        text, count = _mask(detector, text)
+        if count:
+            found[detector.kind] += count
     return found
 
 
 def redact(text: str) -> str:
     """``text`` with every detected item replaced by a typed placeholder such as [EMAIL]."""
     for detector in DETECTORS:
-        text = _mask(detector, text, lambda: None)
+        text, _ = _mask(detector, text)
     return text
 
 
 def describe(found: Counter[str]) -> str:
-    """``2 email addresses, 1 card number`` — kinds and counts, never the values."""
-    return ", ".join(f"{n} {kind}{'es' if n > 1 and kind.endswith('s') else 's' if n > 1 else ''}"
-                     for kind, n in sorted(found.items()))
+    """``2 email addresses, 1 card number``: kinds and counts, never the values."""
+    return ", ".join(f"{n} {_plural(kind, n)}" for kind, n in sorted(found.items()))
 
 
-def _mask(detector: Detector, text: str, seen: Callable[[], None]) -> str:
+def _plural(kind: str, n: int) -> str:
+    if n == 1:
+        return kind
+    return kind + ("es" if kind.endswith("s") else "s")
+
+
+def _mask(detector: Detector, text: str) -> tuple[str, int]:
+    count = 0
+
     def replace(match: re.Match[str]) -> str:
+        nonlocal count
         if not detector.accept(match.group(0)):
             return match.group(0)
-        seen()
+        count += 1
         return detector.placeholder
 
-    return detector.pattern.sub(replace, text)
+    return detector.pattern.sub(replace, text), count

@@ -1,10 +1,11 @@
-"""Exact per-group quantiles over millions of rows, without a Python loop per group."""
+"""Exact per-group statistics over millions of rows, without a Python loop per group."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 
 
 def grouped_quantiles(
@@ -32,3 +33,34 @@ def grouped_quantiles(
         frac = position - low
         out[present, j] = ordered[low] + frac * (ordered[high] - ordered[low])
     return out
+
+
+class KeyCodes:
+    """Rows of several string key columns as one integer group code, and back.
+
+    Grouping a million rows by integer codes is several times faster than by strings. With
+    `rolled_up` set, code 0 of every column stands for that label (e.g. ``*``), so grouping
+    sets that leave a column out (roll-ups) are codes too.
+    """
+
+    def __init__(self, columns: Sequence[pd.Series], rolled_up: str | None = None):
+        factorized = [pd.factorize(column, sort=True) for column in columns]
+        extra = [] if rolled_up is None else [rolled_up]
+        self._codes = [codes + len(extra) for codes, _ in factorized]
+        self._values = [np.array([*extra, *values], dtype=object) for _, values in factorized]
+
+    def combine(self, keep: Sequence[bool] | None = None) -> np.ndarray:
+        """One int64 code per row; columns not kept are set to the rolled-up label."""
+        keep = keep if keep is not None else [True] * len(self._codes)
+        code = np.zeros(len(self._codes[0]), dtype=np.int64)
+        for codes, values, kept in zip(self._codes, self._values, keep, strict=True):
+            code = code * len(values) + (codes if kept else 0)
+        return code
+
+    def labels(self, code: np.ndarray) -> list[np.ndarray]:
+        """The key values of each combined code, one array per column."""
+        labels = []
+        for values in reversed(self._values):
+            code, index = np.divmod(code, len(values))
+            labels.append(values[index])
+        return labels[::-1]

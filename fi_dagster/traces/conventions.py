@@ -31,11 +31,12 @@ GENAI_OPERATION_KINDS = {
 }
 
 # --- scalar fields: canonical name -> keys tried in order ----------------------------------
+EMBEDDING_MODEL = "embedding.model_name"
 MODEL_KEYS = (
     "llm.model_name",
     "gen_ai.response.model",
     "gen_ai.request.model",
-    "embedding.model_name",
+    EMBEDDING_MODEL,
 )
 # JSON objects of request parameters; their "model" is the last resort for the span's model
 INVOCATION_PARAMETER_KEYS = (
@@ -73,6 +74,7 @@ INPUT_VALUE_KEYS = ("input.value", "gen_ai.prompt", "raw.input")
 OUTPUT_VALUE_KEYS = ("output.value", "gen_ai.completion", "raw.output")
 SESSION_KEYS = ("session.id", "gen_ai.conversation.id")
 USER_KEYS = ("user.id", "enduser.id")
+TOOL_NAME_KEYS = ("tool.name", "gen_ai.tool.name")
 GENAI_OUTPUT_TYPE = "gen_ai.output.type"
 GENAI_OUTPUT_TYPE_JSON = "json"
 SERVICE_NAME = "service.name"

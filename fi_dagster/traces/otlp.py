@@ -1,14 +1,19 @@
-"""Decode OTLP/JSON export requests (one per line) into plain Python spans.
+"""Decode OTLP/JSON export requests (one per line) into plain Python values.
 
-Follows the OTLP JSON encoding the Collector ``file`` exporter writes: hex ids, ``kind`` as an
-integer, ``intValue`` and nanosecond timestamps as strings, ``arrayValue`` / ``kvlistValue``.
+Follows the OTLP JSON encoding the Collector ``file`` exporter and the Python
+``opentelemetry-exporter-otlp-json-file`` write: hex ids, ``kind`` as an integer, ``intValue``
+and nanosecond timestamps as strings, ``arrayValue`` / ``kvlistValue``. Base64 ids (the plain
+protobuf JSON mapping) and enum names for the status code are accepted too.
+
+Decoding is forgiving where a value can be kept and strict where a span would be wrong: an odd
+attribute value is kept (and counted), a span without valid ids or times is rejected.
 """
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+import binascii
+from collections.abc import Iterator
 from typing import Any
 
 
@@ -16,108 +21,195 @@ class MalformedLine(ValueError):
     """A line that is JSON but not an OTLP export request (or not JSON at all)."""
 
 
-@dataclass(slots=True)
-class RawSpan:
-    """One span as decoded from OTLP, before any convention is applied."""
-
-    trace_id: str
-    span_id: str
-    parent_span_id: str | None
-    name: str
-    start_ns: int
-    end_ns: int
-    status_code: int
-    status_message: str | None
-    attributes: dict[str, Any]
-    resource: dict[str, Any]
-    events: list[dict[str, Any]]
+class BadSpan(ValueError):
+    """A span whose ids or timestamps cannot be decoded; the rest of its line still counts."""
 
 
-def any_value(value: dict[str, Any]) -> Any:
-    """Convert an OTLP ``AnyValue`` object to the Python value it encodes."""
-    if not isinstance(value, dict) or not value:
-        return None
-    if "stringValue" in value:
-        return value["stringValue"]
-    if "intValue" in value:
-        return int(value["intValue"])
-    if "doubleValue" in value:
-        return float(value["doubleValue"])
-    if "boolValue" in value:
-        return bool(value["boolValue"])
-    if "arrayValue" in value:
-        return [any_value(v) for v in (value["arrayValue"] or {}).get("values", [])]
-    if "kvlistValue" in value:
-        return key_values((value["kvlistValue"] or {}).get("values", []))
-    if "bytesValue" in value:
-        return base64.b64decode(value["bytesValue"]).hex()
-    return None
+_STATUS = {0: "UNSET", 1: "OK", 2: "ERROR"}
+_STATUS_NAMES = {"STATUS_CODE_UNSET": "UNSET", "STATUS_CODE_OK": "OK", "STATUS_CODE_ERROR": "ERROR"}
+TRUNCATION_MARK = "…[truncated {} chars]"
 
 
-def key_values(items: list[dict[str, Any]] | None) -> dict[str, Any]:
-    """Convert an OTLP ``KeyValue`` list to a dict."""
-    return {kv["key"]: any_value(kv.get("value")) for kv in items or ()}
+class AttributeDecoder:
+    """Turn OTLP ``KeyValue`` lists into dicts, truncating oversized strings.
+
+    ``wrong_type`` and ``oversized`` count what it had to coerce or cut since the caller last
+    reset them, so the caller can attribute them to the span they came from.
+    """
+
+    def __init__(self, max_chars: int) -> None:
+        self.max_chars = max_chars
+        self.wrong_type = 0
+        self.oversized = 0
+
+    def decode(self, items: Any) -> dict[str, Any]:
+        """The attributes as ``{key: python value}``; never raises on odd entries."""
+        out: dict[str, Any] = {}
+        if not items:
+            return out
+        limit, counted = self.max_chars, (self.wrong_type, self.oversized)
+        try:
+            for kv in items:
+                value = kv["value"]
+                text = value.get("stringValue")
+                if text.__class__ is str:
+                    out[kv["key"]] = text if len(text) <= limit else self._cut(text)
+                else:
+                    out[kv["key"]] = self.value(value)
+        except (TypeError, KeyError, AttributeError):
+            self.wrong_type, self.oversized = counted  # start over, counting once
+            return self._decode_carefully(items)
+        return out
+
+    def _decode_carefully(self, items: Any) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if not isinstance(items, list):
+            self.wrong_type += 1
+            return out
+        for kv in items:
+            if not isinstance(kv, dict) or not isinstance(kv.get("key"), str):
+                self.wrong_type += 1
+                continue
+            out[kv["key"]] = self.value(kv.get("value"))
+        return out
+
+    def value(self, value: Any) -> Any:
+        """Convert an OTLP ``AnyValue`` object to the Python value it encodes."""
+        if not isinstance(value, dict) or not value:
+            if value is not None and value != {}:
+                self.wrong_type += 1
+            return None
+        if "stringValue" in value:
+            return self._text(value["stringValue"])
+        if "intValue" in value:
+            return self._int(value["intValue"])
+        if "doubleValue" in value:
+            return self._float(value["doubleValue"])
+        if "boolValue" in value:
+            return self._bool(value["boolValue"])
+        if "arrayValue" in value:
+            return [self.value(v) for v in _values(value["arrayValue"])]
+        if "kvlistValue" in value:
+            return self.decode(_values(value["kvlistValue"]))
+        if "bytesValue" in value:
+            return self._bytes(value["bytesValue"])
+        self.wrong_type += 1
+        return value  # unknown shape: kept as is, nothing lost
+
+    def _cut(self, text: str) -> str:
+        self.oversized += 1
+        return text[: self.max_chars] + TRUNCATION_MARK.format(len(text) - self.max_chars)
+
+    def _text(self, raw: Any) -> Any:
+        if isinstance(raw, str):
+            return raw if len(raw) <= self.max_chars else self._cut(raw)
+        self.wrong_type += 1
+        return raw if isinstance(raw, int | float | bool) or raw is None else str(raw)
+
+    def _int(self, raw: Any) -> Any:
+        if raw.__class__ is int:
+            return raw
+        try:
+            return int(raw)
+        except (TypeError, ValueError):
+            self.wrong_type += 1
+            return self._text(raw) if isinstance(raw, str) else raw
+
+    def _float(self, raw: Any) -> Any:
+        if raw.__class__ is float or raw.__class__ is int:
+            return raw
+        try:
+            return float(raw)  # proto3 JSON writes "NaN" / "Infinity" as strings
+        except (TypeError, ValueError):
+            self.wrong_type += 1
+            return self._text(raw) if isinstance(raw, str) else raw
+
+    def _bool(self, raw: Any) -> Any:
+        if raw is True or raw is False:
+            return raw
+        self.wrong_type += 1
+        return {"true": True, "false": False}.get(str(raw).lower(), raw)
+
+    def _bytes(self, raw: Any) -> Any:
+        try:
+            return base64.b64decode(raw, validate=True).hex()
+        except (TypeError, ValueError, binascii.Error):
+            self.wrong_type += 1
+            return self._text(raw)
 
 
-def _hex_id(value: Any, length: int, field: str) -> str:
-    if not isinstance(value, str) or len(value) != length:
-        raise MalformedLine(f"{field} must be {length} hex characters, got {value!r:.60}")
-    try:
-        int(value, 16)
-    except ValueError:
-        raise MalformedLine(f"{field} is not hex: {value!r:.60}") from None
-    return value.lower()
+def _values(container: Any) -> list[Any]:
+    values = container.get("values") if isinstance(container, dict) else None
+    return values if isinstance(values, list) else []
 
 
-def _status_code(status: dict[str, Any]) -> int:
-    code = status.get("code", 0)
-    if isinstance(code, str):  # some exporters write the enum name
-        return {"STATUS_CODE_OK": 1, "STATUS_CODE_ERROR": 2}.get(code, 0)
-    return int(code or 0)
+def request_spans(request: Any) -> Iterator[tuple[Any, Any]]:
+    """``(resource_attributes, span_json)`` for every span of one export request.
 
-
-BadSpanHandler = Callable[[Any, str], None]
-
-
-def decode_request(request: Any, on_bad_span: BadSpanHandler) -> Iterator[RawSpan]:
-    """Yield the spans of one ``ExportTraceServiceRequest`` JSON object.
-
-    A span that cannot be decoded goes to ``on_bad_span(span_json, reason)`` so the rest of
-    the request still counts; a request that is not OTLP at all raises ``MalformedLine``.
+    The resource's attribute list is passed through undecoded (identical object for all spans
+    of a resource) so callers decode it once. Raises ``MalformedLine`` when the request is not
+    OTLP at all.
     """
     if not isinstance(request, dict) or not isinstance(request.get("resourceSpans"), list):
         raise MalformedLine("not an OTLP export request (no 'resourceSpans' list)")
     try:
         for resource_spans in request["resourceSpans"]:
-            resource = key_values((resource_spans.get("resource") or {}).get("attributes"))
+            resource = (resource_spans.get("resource") or {}).get("attributes")
             for scope_spans in resource_spans.get("scopeSpans") or ():
                 for span in scope_spans.get("spans") or ():
-                    try:
-                        yield _decode_span(span, resource)
-                    except MalformedLine as exc:
-                        on_bad_span(span, str(exc))
-    except (AttributeError, TypeError, KeyError, ValueError) as exc:
+                    yield resource, span
+    except (AttributeError, TypeError) as exc:
         raise MalformedLine(f"bad OTLP structure: {type(exc).__name__}: {exc}") from exc
 
 
-def _decode_span(span: dict[str, Any], resource: dict[str, Any]) -> RawSpan:
+def span_identity(span: Any) -> tuple[str, str, str | None]:
+    """``(trace_id, span_id, parent_span_id)`` as lowercase hex; raises ``BadSpan``."""
+    if not isinstance(span, dict):
+        raise BadSpan(f"span is not an object: {span!r:.60}")
+    parent = span.get("parentSpanId") or None
+    return (
+        _hex_id(span.get("traceId"), 16, "traceId"),
+        _hex_id(span.get("spanId"), 8, "spanId"),
+        _hex_id(parent, 8, "parentSpanId") if parent is not None else None,
+    )
+
+
+def _hex_id(value: Any, n_bytes: int, field: str) -> str:
+    if isinstance(value, str):
+        if len(value) == 2 * n_bytes:
+            try:
+                raw = bytes.fromhex(value)
+            except ValueError:
+                raise BadSpan(f"{field} is not hex: {value!r:.60}") from None
+        else:  # base64, as the protobuf JSON mapping writes bytes
+            try:
+                raw = base64.b64decode(value, validate=True)
+            except (ValueError, binascii.Error):
+                raw = b""
+            if len(raw) != n_bytes:
+                raise BadSpan(f"{field} must be {n_bytes} bytes in hex, got {value!r:.60}")
+        if raw.count(0) == n_bytes:
+            raise BadSpan(f"{field} is all zeros (invalid in OTLP)")
+        return raw.hex()
+    raise BadSpan(f"{field} must be a hex string, got {value!r:.60}")
+
+
+def span_times(span: dict[str, Any]) -> tuple[int, int]:
+    """``(start_ns, end_ns)``; raises ``BadSpan`` when either is missing or not an integer."""
     try:
-        parent = span.get("parentSpanId") or None
-        status = span.get("status") or {}
-        return RawSpan(
-            trace_id=_hex_id(span.get("traceId"), 32, "traceId"),
-            span_id=_hex_id(span.get("spanId"), 16, "spanId"),
-            parent_span_id=_hex_id(parent, 16, "parentSpanId") if parent else None,
-            name=str(span.get("name") or ""),
-            start_ns=int(span["startTimeUnixNano"]),
-            end_ns=int(span["endTimeUnixNano"]),
-            status_code=_status_code(status),
-            status_message=status.get("message") or None,
-            attributes=key_values(span.get("attributes")),
-            resource=resource,
-            events=span.get("events") or [],
-        )
-    except MalformedLine:
-        raise
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise MalformedLine(f"bad span field: {type(exc).__name__}: {exc}") from exc
+        return int(span["startTimeUnixNano"]), int(span["endTimeUnixNano"])
+    except KeyError as exc:
+        raise BadSpan(f"missing {exc.args[0]}") from None
+    except (TypeError, ValueError) as exc:
+        raise BadSpan(f"timestamp is not an integer: {exc}") from None
+
+
+def span_status(span: dict[str, Any]) -> tuple[str, str | None]:
+    """``(UNSET|OK|ERROR, message)``; unknown codes read as UNSET."""
+    status = span.get("status")
+    if not status or not isinstance(status, dict):
+        return "UNSET", None
+    code = status.get("code", 0)
+    name = _STATUS_NAMES.get(code) if isinstance(code, str) else _STATUS.get(code)
+    message = status.get("message")
+    return name or "UNSET", message if isinstance(message, str) and message else None

@@ -43,6 +43,7 @@ def test_partition_runs_with_postgres_warehouse_and_instance(
 
     assert outcome.success, outcome.error
     assert type(instance.run_storage).__name__ == "PostgresRunStorage"
+    assert run_tags_of(instance, outcome.run_id)["fi_dagster/judge"] == "llm"
     [run] = instance.get_runs()
     assert run.run_id == outcome.run_id and run.tags["dagster/partition"] == DAY
     with sa.create_engine(dagster_pg_url).connect() as conn:
@@ -60,3 +61,27 @@ def test_partition_runs_with_postgres_warehouse_and_instance(
         ).scalar()
     assert spans == generated.spans
     instance.dispose()
+
+
+def run_tags_of(instance: dg.DagsterInstance, run_id: str) -> dict[str, str]:
+    return dict(instance.get_run_by_id(run_id).tags)
+
+
+def test_shipped_instance_config_queues_and_limits_judge_runs(
+    dagster_pg_url, tmp_path, monkeypatch
+):
+    shutil.copy(REPO / "dagster.yaml", tmp_path / "dagster.yaml")
+    monkeypatch.setenv("DAGSTER_PG_URL", dagster_pg_url)
+    instance = dg.DagsterInstance.from_config(str(tmp_path))
+    try:
+        assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
+        queue = instance.get_concurrency_config().run_queue_config
+        assert {
+            "key": "fi_dagster/judge",
+            "value": "llm",
+            "limit": 2,
+        } in queue.tag_concurrency_limits
+        assert instance.run_retries_enabled and instance.run_retries_max_retries == 2
+        assert type(instance.event_log_storage).__name__ == "PostgresEventLogStorage"
+    finally:
+        instance.dispose()

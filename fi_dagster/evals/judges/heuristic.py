@@ -2,29 +2,45 @@
 
 from __future__ import annotations
 
-from fi_dagster.evals.judges.base import JudgeRequest, JudgeVerdict
+import hashlib
+import inspect
+
+from fi_dagster.evals.budget import Budget
+from fi_dagster.evals.judges.base import JudgeIdentity, JudgeRequest, JudgeVerdict, VerdictCallback
 from fi_dagster.evals.judges.heuristics import METHODS
 
 
 class HeuristicJudge:
     """Scores judge requests with documented lexical rules (``model_name = "heuristic-v1"``).
 
-    - groundedness: the answer is split into sentences; a sentence is supported when at
-      least 70% of its content words (lowercase alphanumeric words of length >= 4, minus
-      a small stopword list) appear in the retrieved documents. Score = supported
-      sentences / sentences with content words (1.0 when there are none).
-    - task_completion: fraction of checks passed: no ERROR span in the trace; every tool
-      call's arguments parse as JSON; the final answer is non-empty and not a refusal
-      ("I'm sorry", "I can't", "unable to", "couldn't complete", ...); and, when the
-      request contains an identifier or number, the final answer mentions one of them.
-
-    Verdicts have zero token usage (hence zero cost). See ``evals/HEURISTICS.md``.
+    One method per prompt template (``judges/heuristics.py``, ``judges/claim_heuristics.py``),
+    reading the same variables the LLM gets; ``evals/HEURISTICS.md`` documents each rule.
+    Verdicts have zero token usage (hence zero cost), ignore budgets (they cost nothing)
+    and are not cached (recomputing them is cheaper than looking them up).
     """
 
     model_name = "heuristic-v1"
+    cacheable = False
 
-    def judge_many(self, requests: list[JudgeRequest]) -> list[JudgeVerdict]:
-        return [self.judge(request) for request in requests]
+    def identity(self, template: str) -> JudgeIdentity:
+        method = METHODS.get(template)
+        source = inspect.getsource(method) if method else ""
+        digest = hashlib.sha256(source.encode()).hexdigest()
+        return JudgeIdentity(self.model_name, digest, "lexical")
+
+    def judge_many(
+        self,
+        requests: list[JudgeRequest],
+        *,
+        budget: Budget | None = None,
+        on_verdict: VerdictCallback | None = None,
+    ) -> list[JudgeVerdict]:
+        verdicts = []
+        for index, request in enumerate(requests):
+            verdicts.append(self.judge(request))
+            if on_verdict is not None:
+                on_verdict(index, verdicts[-1])
+        return verdicts
 
     def judge(self, request: JudgeRequest) -> JudgeVerdict:
         method = METHODS.get(request.template)
@@ -34,4 +50,4 @@ class HeuristicJudge:
             score, reason = method(request.variables)
         except Exception as exc:  # one bad item must not stop the batch
             return JudgeVerdict.failed(f"{type(exc).__name__}: {exc}")
-        return JudgeVerdict(score=score, reason=reason)
+        return JudgeVerdict.skipped(reason) if score is None else JudgeVerdict(score, reason)

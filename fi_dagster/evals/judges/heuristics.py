@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from fi_dagster.evals.judges.claim_heuristics import factual_accuracy, hallucination
 from fi_dagster.evals.judges.lexical import content_words, identifiers, is_refusal, sentences
 
 SUPPORT_RATIO = 0.7
 
-Method = Callable[[Mapping[str, str]], tuple[float, str]]
+Method = Callable[[Mapping[str, str]], tuple[float | None, str]]  # None: cannot judge
 
 
 def groundedness(variables: Mapping[str, str]) -> tuple[float, str]:
@@ -64,5 +65,7 @@ def _clip(text: str, limit: int = 160) -> str:
 
 METHODS: dict[str, Method] = {
     "groundedness": groundedness,
+    "hallucination": hallucination,
+    "factual_accuracy": factual_accuracy,
     "task_completion": task_completion,
 }

@@ -7,6 +7,7 @@ so nothing inside a trace can close its block and pose as instructions.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -32,3 +33,17 @@ class PromptRenderer:
         system = self._env.get_template(f"{template}/system.j2").render()
         user = self._env.get_template(f"{template}/user.j2").render(**fenced)
         return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+
+    def template_hash(self, template: str) -> str:
+        """sha256 of the template's files and the shared includes: a new wording, a new hash."""
+        names = sorted(
+            n
+            for n in self._env.list_templates(extensions=["j2"])
+            if n.startswith(f"{template}/") or "/" not in n
+        )
+        digest = hashlib.sha256()
+        for name in names:
+            source, _, _ = self._env.loader.get_source(self._env, name)  # type: ignore[union-attr]
+            digest.update(f"{name}\0{source}\0".encode())
+        return digest.hexdigest()
+

@@ -18,7 +18,7 @@ def line_chart(series: Series, *, width: int = 320, height: int = 90, fmt: str =
     values = [v for _, v in series.points if v is not None and math.isfinite(v)]
     title = escape(series.label)
     if not values:
-        return f'<svg role="img" aria-label="{title}: no data" width="{width}" height="{height}"></svg>'
+        return f'<svg role="img" aria-label="{title}: no data" width="{width}" height="{height}"/>'
     low, high = min(values), max(values)
     span = (high - low) or 1.0
     pad = 12

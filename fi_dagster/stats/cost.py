@@ -41,6 +41,7 @@ COST_COLUMNS = (
     "cost_per_trace_p95",
     "judge_cost_usd",
 )
+SPAN_INPUTS = ("trace_id", "span_id", "span_kind", "span_model", *COST_KEYS, *TOKEN_COLUMNS)
 SPAN_COST_COLUMNS = ("trace_id", "span_id", *COST_KEYS, *TOKEN_COLUMNS, "cost_usd", "price_known")
 TRACE_COST_COLUMNS = ("trace_id", "n_calls", *TOKEN_COLUMNS, "cost_usd", "price_known")
 GROUPING_SETS: tuple[tuple[str, ...], ...] = tuple(

@@ -28,6 +28,20 @@ from fi_dagster.config import SamplingConfig
 from fi_dagster.traces.schema import COHORT_COLUMNS
 
 SAMPLE_COLUMNS = ("inclusion_prob", "sample_weight")
+# What the trace facts (``traces/facts.py``) and `judged_items` read from the spans.
+FACT_SPAN_INPUTS = (
+    "trace_id",
+    "span_id",
+    "parent_span_id",
+    "name",
+    "span_kind",
+    "status",
+    "start_time",
+    "end_time",
+    "prompt_tokens",
+    "completion_tokens",
+    *COHORT_COLUMNS,
+)
 _LEVELS = 3.0  # phases: forced errors (0-1), cohort minimums (1-2), rates above them (2-3)
 _BISECTIONS = 60
 

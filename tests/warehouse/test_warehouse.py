@@ -236,3 +236,20 @@ def test_display_url_masks_the_password(pg_clean_url: str) -> None:
     assert "s3cret-pw" not in wh.url_for_display()
     assert "***" in wh.url_for_display()
     wh.dispose()
+
+
+def test_tables_of_an_older_version_gain_new_columns(warehouse_url):
+    """Upgrading fi_dagster adds new nullable columns to existing tables; old rows stay."""
+    engine = sa.create_engine(warehouse_url)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text("CREATE TABLE fi_latency_daily (partition_date VARCHAR(10), n BIGINT)")
+        )
+        conn.execute(sa.text("INSERT INTO fi_latency_daily VALUES ('2026-01-01', 7)"))
+    engine.dispose()
+    warehouse = Warehouse(warehouse_url)
+    old = warehouse.read_partition("fi_latency_daily", "2026-01-01")
+    assert old["n"].tolist() == [7] and "p99_ms" in old.columns and old["p99_ms"].isna().all()
+    frame = pd.DataFrame({"span_name": ["a"], "n": [3], "p99_ms": [12.5]})
+    warehouse.replace_partition("fi_latency_daily", "2026-01-02", frame)
+    assert warehouse.read_partition("fi_latency_daily", "2026-01-02")["p99_ms"].tolist() == [12.5]

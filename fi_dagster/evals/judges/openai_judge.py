@@ -16,6 +16,7 @@ from fi_dagster.evals.judges.prompts import PromptRenderer
 from fi_dagster.evals.judges.transport import ChatReply, complete
 from fi_dagster.evals.judges.verdict import VERDICT_SCHEMA, MalformedVerdict, parse_verdict
 from fi_dagster.evals.pii import redact
+from fi_dagster.evals.retry import GaveUp
 
 VERDICT_ATTEMPTS = 2  # a malformed verdict is asked for once more, then it is an error
 VERDICT_TOKENS = 120  # expected completion tokens of a verdict, for the rate limiter
@@ -103,7 +104,7 @@ class OpenAIJudge:
         try:
             return await self._ask(client, call, spent)
         except Exception as exc:  # gave up, or not retryable: an error row with its tokens
-            message = str(exc) if type(exc).__name__ == "GaveUp" else f"{type(exc).__name__}: {exc}"
+            message = str(exc) if isinstance(exc, GaveUp) else f"{type(exc).__name__}: {exc}"
             return JudgeVerdict.failed(self.endpoint.scrub(message), *_total(spent))
         finally:
             if budget is not None:
@@ -114,13 +115,13 @@ class OpenAIJudge:
     ) -> JudgeVerdict:
         problem = ""
         for _ in range(VERDICT_ATTEMPTS):
-            reply = await self.executor.call(
-                lambda: complete(client, self.model_name, call.messages),
-                tokens=call.prompt_tokens + VERDICT_TOKENS,
-                used=lambda r: r.prompt_tokens + r.completion_tokens,
-            )
-            spent.append(reply)
             try:
+                reply = await self.executor.call(
+                    lambda: complete(client, self.model_name, call.messages),
+                    tokens=call.prompt_tokens + VERDICT_TOKENS,
+                    used=lambda r: r.prompt_tokens + r.completion_tokens,
+                )
+                spent.append(reply)
                 score, reason = parse_verdict(reply.content)
             except MalformedVerdict as exc:
                 problem = str(exc)

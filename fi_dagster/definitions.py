@@ -3,6 +3,8 @@
 import dagster as dg
 
 from fi_dagster.assets import nightly_assets
+from fi_dagster.assets.checks import regression_checks
+from fi_dagster.assets.span_checks import span_checks
 from fi_dagster.distributed import celery_nightly_job
 from fi_dagster.jobs import nightly_job
 from fi_dagster.resources import (
@@ -15,7 +17,12 @@ from fi_dagster.resources import (
     WarehouseResource,
 )
 from fi_dagster.schedules import nightly_schedule
-from fi_dagster.sensors import alert_retry_sensor, run_failure_sensor
+from fi_dagster.sensors import (
+    alert_retry_sensor,
+    late_data_sensor,
+    regressions_alert_sensor,
+    run_failure_sensor,
+)
 
 
 def default_resources() -> dict:
@@ -33,8 +40,9 @@ def default_resources() -> dict:
 
 defs = dg.Definitions(
     assets=nightly_assets,
+    asset_checks=[*regression_checks, *span_checks],
     jobs=[nightly_job, celery_nightly_job],
     schedules=[nightly_schedule],
-    sensors=[alert_retry_sensor, run_failure_sensor],
+    sensors=[regressions_alert_sensor, alert_retry_sensor, run_failure_sensor, late_data_sensor],
     resources=default_resources(),
 )

@@ -1,56 +1,41 @@
 """The delivery ledger (``fi_alerts``): every alert is sent once, retried until it is.
 
-The regressions of one cohort on one day become one alert (one Slack message), keyed by a
-dedupe key derived from the partition, the cohort and what regressed, so re-materializing a
-partition or a second sensor tick never sends twice.
-A failed post stays ``pending`` with a backoff; only after ``max_attempts`` does it become
+The regressions of one cohort on one day become one alert (one Slack message). Each
+regression is paged once per partition: enqueueing the same partition again (a
+re-materialization, a second sensor tick, the asset and the sensor racing) adds nothing
+for regressions already in the ledger, and the primary key on ``dedupe_key`` settles races.
+A failed post stays ``pending`` with a growing backoff; after ``max_attempts`` it becomes
 ``failed``. Rows are claimed with a conditional UPDATE before sending, so two deliverers
-(the asset and the retry sensor) never post the same alert concurrently.
+never post the same alert.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
 
+from fi_dagster.alerts.grouping import alert_identities, dedupe_key, group_alerts, without_known
 from fi_dagster.alerts.messages import render_message
 from fi_dagster.alerts.sinks import AlertSink, DeliveryError
 
 log = logging.getLogger(__name__)
 
 CLAIM_LEASE = timedelta(minutes=5)
-ALERT_GROUP = ["partition_date", "cohort"]
 
 
 @dataclass
 class DeliveryReport:
-    enqueued: int = 0
     sent: int = 0
     retry_later: int = 0
     failed: int = 0
-    errors: list[str] | None = None
-
-
-def dedupe_key(alert: dict[str, Any]) -> str:
-    what = sorted(f"{r['metric']}:{r['evaluator_or_stat']}" for r in alert["regressions"])
-    identity = "|".join([alert["partition_date"], alert["cohort"], *what])
-    return hashlib.sha256(identity.encode()).hexdigest()[:32]
-
-
-def group_alerts(regressions: pd.DataFrame) -> list[dict[str, Any]]:
-    """One alert per partition × cohort, listing every regression of that cohort."""
-    alerts = []
-    for (day, cohort), rows in regressions.groupby(ALERT_GROUP, sort=True):
-        records = json.loads(rows.drop(columns=ALERT_GROUP).to_json(orient="records"))
-        alerts.append({"partition_date": day, "cohort": cohort, "regressions": records})
-    return alerts
+    errors: list[str] = field(default_factory=list)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -62,44 +47,67 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def _row(payload: dict[str, Any], channel: str, now: datetime) -> dict[str, Any]:
+    return {
+        "dedupe_key": dedupe_key(payload),
+        "partition_date": payload["partition_date"],
+        "channel": channel,
+        "status": "pending",
+        "attempts": 0,
+        "created_at": now,
+        "payload": json.dumps(payload),
+    }
+
+
+def _lock(conn: sa.Connection) -> None:
+    """Serialize enqueuers for the rest of the transaction (SQLite or PostgreSQL)."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    elif conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('fi_dagster.fi_alerts'))"))
+
+
 class AlertLedger:
-    def __init__(self, engine: sa.Engine, table: sa.Table) -> None:
+    """`clock` (naive UTC) is injectable so tests can let a backoff expire without waiting."""
+
+    def __init__(
+        self, engine: sa.Engine, table: sa.Table, clock: Callable[[], datetime] = _now
+    ) -> None:
         self.engine = engine
         self.table = table
+        self.clock = clock
 
-    def enqueue(self, regressions: pd.DataFrame, channel: str) -> int:
-        """Add a pending alert for each cohort's regressions not already in the ledger."""
+    def enqueue(self, regressions: pd.DataFrame, channel: str, run_id: str | None = None) -> int:
+        """Add a pending alert per cohort and day for regressions not paged yet; returns how
+        many alerts were added. Enqueuers are serialized, so racing ones cannot both add."""
         if regressions.empty:
             return 0
-        t = self.table
         added = 0
         with self.engine.begin() as conn:
-            known = {
-                row[0]
-                for row in conn.execute(
-                    sa.select(t.c.dedupe_key).where(
-                        t.c.partition_date.in_(regressions["partition_date"].unique().tolist())
-                    )
-                )
-            }
-            for alert in group_alerts(regressions):
-                key = dedupe_key(alert)
-                if key in known:
-                    continue
-                known.add(key)
-                conn.execute(
-                    t.insert().values(
-                        dedupe_key=key,
-                        partition_date=alert["partition_date"],
-                        channel=channel,
-                        status="pending",
-                        attempts=0,
-                        created_at=_now(),
-                        payload=json.dumps(alert),
-                    )
-                )
-                added += 1
+            _lock(conn)
+            known = self._known_identities(conn, regressions["partition_date"].unique().tolist())
+            for alert in group_alerts(regressions, run_id):
+                fresh = without_known(alert, known)
+                if fresh is not None:
+                    conn.execute(self.table.insert().values(**_row(fresh, channel, self.clock())))
+                    known.update(alert_identities(fresh))
+                    added += 1
         return added
+
+    def add(self, payload: dict[str, Any], channel: str) -> bool:
+        """Insert one pending notice (e.g. a failed run); False when its key is already in."""
+        with self.engine.begin() as conn:
+            _lock(conn)
+            key = dedupe_key(payload)
+            exists = conn.scalar(sa.select(sa.func.count()).where(self.table.c.dedupe_key == key))
+            if not exists:
+                conn.execute(self.table.insert().values(**_row(payload, channel, self.clock())))
+        return not exists
+
+    def _known_identities(self, conn: sa.Connection, days: list[str]) -> set[str]:
+        query = sa.select(self.table.c.payload).where(self.table.c.partition_date.in_(days))
+        payloads = [json.loads(p or "{}") for p in conn.scalars(query)]
+        return {i for p in payloads for i in alert_identities(p)}
 
     def deliver(
         self,
@@ -110,7 +118,7 @@ class AlertLedger:
         dagster_url: str | None = None,
     ) -> DeliveryReport:
         """Try every due pending alert (optionally of one partition) once."""
-        report = DeliveryReport(errors=[])
+        report = DeliveryReport()
         for key, payload, attempts in self._due(partition_date):
             if not self._claim(key):
                 continue
@@ -125,10 +133,9 @@ class AlertLedger:
 
     def _due(self, partition_date: str | None) -> list[tuple[str, str, int]]:
         t = self.table
-        now = _now()
         query = sa.select(t.c.dedupe_key, t.c.payload, t.c.attempts).where(
             t.c.status == "pending",
-            sa.or_(t.c.next_attempt_at.is_(None), t.c.next_attempt_at <= now),
+            sa.or_(t.c.next_attempt_at.is_(None), t.c.next_attempt_at <= self.clock()),
         )
         if partition_date is not None:
             query = query.where(t.c.partition_date == partition_date)
@@ -137,7 +144,7 @@ class AlertLedger:
 
     def _claim(self, key: str) -> bool:
         t = self.table
-        now = _now()
+        now = self.clock()
         with self.engine.begin() as conn:
             claimed = conn.execute(
                 t.update()
@@ -155,7 +162,7 @@ class AlertLedger:
             conn.execute(
                 self.table.update()
                 .where(self.table.c.dedupe_key == key)
-                .values(status="sent", attempts=attempts, sent_at=_now(), last_error=None)
+                .values(status="sent", attempts=attempts, sent_at=self.clock(), last_error=None)
             )
 
     def _record_failure(
@@ -170,7 +177,7 @@ class AlertLedger:
                     status="failed" if final else "pending",
                     attempts=attempts,
                     last_error=error[:500],
-                    next_attempt_at=_now() + backoff(attempts),
+                    next_attempt_at=self.clock() + backoff(attempts),
                 )
             )
         log.warning("alert %s not delivered (attempt %d): %s", key, attempts, error)
@@ -181,7 +188,7 @@ class AlertLedger:
             report.retry_later += 1
 
     def rows(self, partition_date: str | None = None) -> pd.DataFrame:
-        query = sa.select(self.table)
+        query = sa.select(self.table).order_by(self.table.c.created_at)
         if partition_date is not None:
             query = query.where(self.table.c.partition_date == partition_date)
         with self.engine.connect() as conn:

@@ -1,6 +1,5 @@
-"""Render one alert (a cohort's regressions on one day) as a Slack Block Kit message.
-
-The message comes from a Jinja2 template; this module only prepares the words.
+"""Render one ledger payload (a cohort's regressions on one day, or a failed run) as a Slack
+Block Kit message. The message layout is a Jinja2 template; this module prepares the words.
 """
 
 from __future__ import annotations
@@ -12,12 +11,17 @@ from typing import Any
 
 import jinja2
 
+from fi_dagster.alerts.wording import baseline_of, regression_line, where_line
+
+MAX_LINES = 12  # Slack sections hold 3,000 characters; the rest is in fi_regressions
+MAX_SECTION_CHARS = 2900
+
 
 @dataclass(frozen=True)
 class AlertView:
-    headline: str
+    headline: str  # the notification text
     title: str
-    body: str
+    body: str  # first line: cohort and partition; then one bullet per regression
     footer: str
 
 
@@ -35,45 +39,63 @@ def cohort_label(cohort_json: str) -> str:
     return ", ".join(f"{k}={v}" for k, v in cohort.items()) or "all traffic"
 
 
-def _fmt(metric: str, value: float | None) -> str:
-    if value is None:
-        return "n/a"
-    return f"{value:.1%}" if metric.endswith("rate") else f"{value:,.0f} ms"
+def _links(alert: dict[str, Any], dagster_url: str | None, asset: str) -> list[str]:
+    if not dagster_url:
+        return []
+    base = dagster_url.rstrip("/")
+    links = []
+    if alert.get("run_id"):
+        links.append(f"<{base}/runs/{alert['run_id']}|Dagster run>")
+    partition = alert["partition_date"]
+    links.append(f"<{base}/assets/{asset}?view=partitions&partition={partition}|{asset}>")
+    return links
 
 
-def _line(regression: dict[str, Any]) -> str:
-    metric = regression["metric"]
-    before = _fmt(metric, regression.get("baseline_value"))
-    after = _fmt(metric, regression.get("current_value"))
-    text = f"{regression['evaluator_or_stat']} {metric}: {before} → {after}"
-    p_value = regression.get("p_value")
-    if p_value is not None and p_value == p_value:
-        text += f" (p={p_value:.2g})"
-    return text
-
-
-def alert_view(alert: dict[str, Any], dagster_url: str | None = None) -> AlertView:
-    """``alert`` is a ledger payload: partition_date, cohort (JSON), regressions (list)."""
+def _regression_view(alert: dict[str, Any], dagster_url: str | None) -> AlertView:
     cohort = cohort_label(alert["cohort"])
     regressions = alert["regressions"]
     worst = "ERROR" if any(r["severity"] == "error" for r in regressions) else "WARN"
-    headline = f"[{worst}] {cohort} regressed on {alert['partition_date']}: " + "; ".join(
-        _line(r) for r in regressions
+    day = alert["partition_date"]
+    header = f"*Cohort:* `{cohort}`   *Partition:* {day}"
+    baseline = baseline_of(regressions)
+    lines = [header + (f"   *Baseline:* {baseline}" if baseline else "")]
+    for regression in regressions[:MAX_LINES]:
+        lines.append(f"• {regression_line(regression)}")
+        where = where_line(regression)
+        if where:
+            lines.append(f"   _where:_ {where}")
+    if len(regressions) > MAX_LINES:
+        lines.append(f"… and {len(regressions) - MAX_LINES} more in fi_regressions")
+    headline = f"[{worst}] {cohort} regressed on {day}: " + "; ".join(
+        regression_line(r, markdown=False) for r in regressions[:3]
     )
-    lines = [f"*Cohort:* `{cohort}`   *Partition:* {alert['partition_date']}"]
-    for regression in regressions:
-        lines.append(f"• {_line(regression)}")
-        summary = json.loads(regression.get("attribution") or "{}").get("summary")
-        if summary:
-            lines.append(f"   _where:_ {summary}")
-    footer = f"fi_dagster · severity {worst.lower()}"
-    if dagster_url:
-        footer += f" · <{dagster_url.rstrip('/')}/assets/fi_regressions|fi_regressions in Dagster>"
-    return AlertView(
-        headline, f"Regression: {cohort} ({alert['partition_date']})", "\n".join(lines), footer
+    footer = " · ".join(
+        [f"fi_dagster · severity {worst.lower()}", *_links(alert, dagster_url, "fi_regressions")]
     )
+    return AlertView(headline, f"Regression: {cohort} ({day})", "\n".join(lines), footer)
+
+
+def _run_failure_view(alert: dict[str, Any], dagster_url: str | None) -> AlertView:
+    job, day = alert.get("job_name", "?"), alert["partition_date"]
+    title = f"Run failed: {job} ({day})"
+    body = "\n".join(
+        [f"*Job:* `{job}`   *Partition:* {day}", f"• {alert.get('message') or 'see Dagster'}"]
+    )
+    links = _links(alert, dagster_url, "fi_alerts")[:1]
+    footer = " · ".join(["fi_dagster · pipeline failure", *links])
+    return AlertView(f":rotating_light: {title}", title, body, footer)
+
+
+def alert_view(alert: dict[str, Any], dagster_url: str | None = None) -> AlertView:
+    """The words of an alert; ``alert`` is a ledger payload."""
+    if alert.get("kind") == "run_failure":
+        return _run_failure_view(alert, dagster_url)
+    return _regression_view(alert, dagster_url)
 
 
 def render_message(alert: dict[str, Any], dagster_url: str | None = None) -> dict[str, Any]:
-    template = _environment().get_template("regression.json.j2")
-    return json.loads(template.render(alert=alert_view(alert, dagster_url)))
+    """The Slack message (``text`` + ``blocks``) for one ledger payload."""
+    view = alert_view(alert, dagster_url)
+    body = view.body if len(view.body) <= MAX_SECTION_CHARS else view.body[:MAX_SECTION_CHARS] + "…"
+    template = _environment().get_template("alert.json.j2")
+    return json.loads(template.render(alert=view, body=body))

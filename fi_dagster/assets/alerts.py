@@ -1,18 +1,16 @@
-"""Regressions → the alert ledger → Slack (or the local alert file), once per regression."""
+"""Regressions → the alert ledger → Slack (or the local alert file), once per regression.
 
-from datetime import UTC, date, datetime
+Delivering here means a plain ``dagster asset materialize`` or ``fi-dagster run`` pages
+without the daemon; the sensors retry what Slack did not accept and pick up regressions
+materialized without this asset. The ledger makes all of them safe to overlap.
+"""
 
 import dagster as dg
 import pandas as pd
 
+from fi_dagster.alerts.policy import pageable
 from fi_dagster.assets.partitions import daily_partitions
 from fi_dagster.resources import AlertsResource, FiConfigResource, WarehouseResource
-
-
-def is_backfill(partition_date: str, backfill_age_days: int) -> bool:
-    """Partitions older than the configured age are history: they do not page."""
-    age = (datetime.now(UTC).date() - date.fromisoformat(partition_date)).days
-    return age > backfill_age_days
 
 
 @dg.asset(partitions_def=daily_partitions, group_name="fi_nightly", kinds={"slack"})
@@ -26,12 +24,15 @@ def fi_alerts(
     """Enqueue this partition's regressions and try to deliver them; failures stay pending."""
     config = fi_config.load().alerts
     day = context.partition_key
-    if is_backfill(day, config.backfill_age_days) and not config.page_backfill:
-        context.log.info(f"{day} is older than {config.backfill_age_days} days: not paging")
-        return dg.MaterializeResult(metadata={"enqueued": 0, "backfill": True})
+    to_page = pageable(fi_regressions, config)
+    if len(to_page) < len(fi_regressions):
+        context.log.info(
+            f"{len(fi_regressions) - len(to_page)} regression(s) of {day} do not page "
+            f"(older than {config.backfill_age_days} days, or below {config.min_severity})"
+        )
     sink = alerts.sink()
     ledger = alerts.ledger(warehouse.warehouse())
-    enqueued = ledger.enqueue(fi_regressions, sink.channel)
+    enqueued = ledger.enqueue(to_page, sink.channel, run_id=context.run.run_id)
     report = ledger.deliver(
         sink, max_attempts=config.max_attempts, partition_date=day, dagster_url=alerts.dagster_url()
     )

@@ -5,8 +5,8 @@ import pandas as pd
 
 from fi_dagster.assets.metadata import preview
 from fi_dagster.assets.partitions import daily_partitions
-from fi_dagster.evals.runner import evaluate_partition
-from fi_dagster.resources import FiConfigResource, JudgeResource
+from fi_dagster.evals import JudgmentCache, evaluate_partition, judge_totals
+from fi_dagster.resources import FiConfigResource, JudgeResource, WarehouseResource
 
 
 @dg.asset(
@@ -21,17 +21,31 @@ def fi_eval_results(
     cohort_sample: pd.DataFrame,
     judge: JudgeResource,
     fi_config: FiConfigResource,
+    warehouse: WarehouseResource,
 ) -> dg.Output[pd.DataFrame]:
-    """Evaluator scores; a failed judge call is an ``error`` row, never a pass or a fail."""
-    the_judge = judge.judge()
+    """Evaluator scores; a failed judge call is an ``error`` row, never a pass or a fail.
+
+    Verdicts already in the judgment cache are reused, so a re-run or a backfill pays
+    only for what it has not judged before.
+    """
+    evaluation = fi_config.load().evaluation
+    the_judge = judge.judge(evaluation.judge)
+    cache = JudgmentCache(warehouse.warehouse().engine) if evaluation.judge.cache else None
     context.log.info(f"judging with {the_judge.model_name} over {len(cohort_sample)} traces")
     results = evaluate_partition(
         normalized_spans,
         cohort_sample,
         the_judge,
-        fi_config.load().evaluation,
+        evaluation,
         context.partition_key,
+        cache=cache,
     )
+    totals = judge_totals(results)
+    if totals.budget_cap_reached:
+        context.log.warning(
+            f"judge budget cap reached: {totals.budget_skipped} items skipped "
+            f"('budget cap reached'), {totals.judged} judged for ${totals.cost_usd:.4f}"
+        )
     counts = results["status"].value_counts() if not results.empty else pd.Series(dtype=int)
     return dg.Output(
         results,
@@ -40,9 +54,7 @@ def fi_eval_results(
             "errors": int(counts.get("error", 0)),
             "skipped": int(counts.get("skipped", 0)),
             "judge_model": the_judge.model_name,
-            "judge_cost_usd": float(results["judge_cost_usd"].fillna(0).sum())
-            if len(results)
-            else 0.0,
+            **totals.as_metadata(),
             "preview": preview(results.drop(columns=["reason"], errors="ignore")),
         },
     )

@@ -1,10 +1,15 @@
 """Trace files → canonical spans (Parquet) and the ingest ledger ``fi_ingest_daily``."""
 
+import shutil
+import tempfile
+from pathlib import Path
+
 import dagster as dg
 
 from fi_dagster.assets.metadata import preview
 from fi_dagster.assets.partitions import daily_partitions
 from fi_dagster.resources import FiConfigResource, ObjectStoresResource
+from fi_dagster.resources.io_managers import LocalParquet
 from fi_dagster.traces.ingest import ingest_partition
 
 
@@ -16,7 +21,7 @@ from fi_dagster.traces.ingest import ingest_partition
         ),
         "fi_ingest_daily": dg.AssetOut(
             io_manager_key="warehouse_io_manager",
-            description="Files, lines, spans, bad lines and duplicates per source convention.",
+            description="Files, lines, spans and every kind of bad input, per source convention.",
         ),
     },
     partitions_def=daily_partitions,
@@ -28,9 +33,21 @@ def normalized_spans(
     fi_config: FiConfigResource,
 ):
     day = context.partition_key
-    traces = stores.traces()
-    result = ingest_partition(traces, day, fi_config.load().cohorts, stores.quarantine())
-    if result.spans.empty:
+    traces, config = stores.traces(), fi_config.load()
+    folder = Path(tempfile.mkdtemp(prefix="fi-spans-"))  # the IO manager removes it
+    try:
+        result = ingest_partition(
+            traces,
+            day,
+            config.cohorts,
+            stores.quarantine(),
+            folder / "spans.parquet",
+            config.ingest,
+        )
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    if not result.spans:
         context.log.warning(f"partition {day}: no spans in {traces.uri(f'dt={day}/')}")
     if result.quarantined:
         context.log.warning(
@@ -38,21 +55,20 @@ def normalized_spans(
             f"to {result.quarantine_uri}"
         )
     yield dg.Output(
-        result.spans,
+        LocalParquet(result.path, result.spans),
         output_name="normalized_spans",
-        metadata={
-            "spans": len(result.spans),
-            "traces": int(result.spans["trace_id"].nunique()),
-            "files": len(result.files),
-        },
+        metadata={"spans": result.spans, "traces": result.traces, "files": len(result.files)},
     )
+    stats = result.stats
     yield dg.Output(
-        result.stats,
+        stats,
         output_name="fi_ingest_daily",
         metadata={
-            "bad_lines": int(result.stats["bad_lines"].sum()),
+            "bad_lines": int(stats["bad_lines"].sum()),
+            "bad_spans": int(stats["bad_spans"].sum()),
+            "duplicate_spans": int(stats["duplicate_spans"].sum()),
             "quarantined": result.quarantined,
             "quarantine_uri": result.quarantine_uri or "",
-            "preview": preview(result.stats),
+            "preview": preview(stats),
         },
     )

@@ -1,43 +1,84 @@
-"""Today's quality and latency against the trailing partitions → ``fi_regressions``."""
+"""Spans → the per-cohort step table; today's tables against their baseline → ``fi_regressions``.
 
-from datetime import date, timedelta
+``fi_regressions`` of day D reads days D − baseline_days … D of the daily tables from the
+warehouse. Those days are declared as dependencies (a time-window partition mapping), so a
+backfill materializes a day's regressions only after the days it compares against.
+"""
 
 import dagster as dg
 import pandas as pd
 
 from fi_dagster.assets.metadata import preview
 from fi_dagster.assets.partitions import daily_partitions
+from fi_dagster.config import RegressionConfig, load_config
 from fi_dagster.resources import FiConfigResource, WarehouseResource
+from fi_dagster.stats.baselines import baseline_window
+from fi_dagster.stats.day_tables import load_day_tables
 from fi_dagster.stats.regressions import detect_regressions
+from fi_dagster.stats.step_daily import step_daily
+from fi_dagster.stats.trace_steps import STEP_SPAN_COLUMNS
+from fi_dagster.warehouse.store import Warehouse
+
+_with_baseline = dg.TimeWindowPartitionMapping(
+    start_offset=-load_config().regressions.baseline_days, end_offset=0
+)
 
 
 @dg.asset(
     partitions_def=daily_partitions,
     io_manager_key="warehouse_io_manager",
+    ins={"normalized_spans": dg.AssetIn(metadata={"columns": list(STEP_SPAN_COLUMNS)})},
+    group_name="fi_nightly",
+    kinds={"sql"},
+)
+def fi_step_daily(
+    context: dg.AssetExecutionContext, normalized_spans: pd.DataFrame, fi_config: FiConfigResource
+) -> dg.Output[pd.DataFrame]:
+    """Latency percentiles, self time, prompt tokens and cost per cohort × step (span name)."""
+    steps = step_daily(normalized_spans, context.partition_key, fi_config.load().prices)
+    traces = steps[steps["step"] == "*"]
+    return dg.Output(steps, metadata={"rows": len(steps), "preview": preview(traces)})
+
+
+def regressions_of_day(warehouse: Warehouse, day: str, config: RegressionConfig) -> pd.DataFrame:
+    """Detect one day's regressions against its baseline and store them in its partition."""
+    window = baseline_window(day, config)
+    tables, earlier = load_day_tables(warehouse, day, window)
+    found = detect_regressions(tables, config, day, earlier, window)
+    warehouse.replace_partition("fi_regressions", day, found)
+    return found
+
+
+@dg.asset(
+    partitions_def=daily_partitions,
+    io_manager_key="warehouse_io_manager",  # loads a partition for fi_alerts; writes are here
+    deps=[
+        dg.AssetDep("fi_quality_daily", partition_mapping=_with_baseline),
+        dg.AssetDep("fi_step_daily", partition_mapping=_with_baseline),
+    ],
     group_name="fi_nightly",
     kinds={"sql"},
 )
 def fi_regressions(
-    context: dg.AssetExecutionContext,
-    fi_quality_daily: pd.DataFrame,
-    fi_latency_daily: pd.DataFrame,
-    warehouse: WarehouseResource,
-    fi_config: FiConfigResource,
-) -> dg.Output[pd.DataFrame]:
-    """Regressions of this partition; the baseline is whatever earlier days the warehouse holds."""
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, fi_config: FiConfigResource
+) -> dg.MaterializeResult:
+    """Cohorts whose quality, latency or cost got worse than their baseline, explained.
+
+    A run over several partitions does them oldest first, so each day's baseline already
+    knows which of the earlier days were flagged.
+    """
     config = fi_config.load().regressions
-    day = context.partition_key
-    start = (date.fromisoformat(day) - timedelta(days=config.baseline_days)).isoformat()
-    end = (date.fromisoformat(day) - timedelta(days=1)).isoformat()
     store = warehouse.warehouse()
-    found = detect_regressions(
-        fi_quality_daily,
-        store.read_range("fi_quality_daily", start, end),
-        fi_latency_daily,
-        store.read_range("fi_latency_daily", start, end),
-        config,
-        day,
+    found = pd.concat(
+        [regressions_of_day(store, day, config) for day in sorted(context.partition_keys)]
     )
-    if not found.empty:
-        context.log.warning(f"{len(found)} regression(s) on {day}")
-    return dg.Output(found, metadata={"regressions": len(found), "preview": preview(found)})
+    for day, rows in found.groupby("partition_date"):
+        context.log.warning(f"{len(rows)} regression(s) on {day}")
+    return dg.MaterializeResult(
+        metadata={
+            "regressions": len(found),
+            "errors": int((found["severity"] == "error").sum()),
+            "baseline": baseline_window(max(context.partition_keys), config).describe(),
+            "preview": preview(found.drop(columns=["attribution"])),
+        }
+    )

@@ -56,6 +56,7 @@ class JudgmentCache:
 
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
+        TABLE.create(engine, checkfirst=True)  # a warehouse opened before the table existed
 
     def lookup(self, keys: Sequence[CacheKey]) -> dict[str, JudgeVerdict]:
         """Cached verdicts by key digest: ``cached=True`` and no new tokens (nothing paid)."""
@@ -101,7 +102,9 @@ def _insert_ignoring_duplicates(dialect: str) -> sa.Insert:
     elif dialect == "sqlite":
         from sqlalchemy.dialects.sqlite import insert
     else:
-        raise NotImplementedError(f"the judgment cache supports SQLite and PostgreSQL, not {dialect}")
+        raise NotImplementedError(
+            f"the judgment cache supports SQLite and PostgreSQL, not {dialect}"
+        )
     return insert(TABLE).on_conflict_do_nothing(index_elements=["cache_key"])
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 
 import pandas as pd
 
@@ -45,7 +45,8 @@ _DTYPES = {
 
 def results_frame(results: list[EvalResult]) -> pd.DataFrame:
     """Rows sorted by trace, span and evaluator, with stable dtypes even when empty."""
-    frame = pd.DataFrame([asdict(r) for r in results], columns=list(RESULT_COLUMNS))
+    rows = [tuple(getattr(r, column) for column in RESULT_COLUMNS) for r in results]
+    frame = pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
     frame = frame.astype(_DTYPES)
     frame = frame.sort_values(["trace_id", "span_id", "evaluator"], kind="stable")
     return frame.reset_index(drop=True)

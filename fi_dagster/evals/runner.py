@@ -1,7 +1,8 @@
 """Evaluates one partition: every enabled evaluator over every sampled trace.
 
 Deterministic findings are decided in-process; every judge task of the partition goes
-to the judge in one batch, so the judge's executor sees the whole night's work.
+to the judge in one batch (through the judgment cache and under the partition's budget),
+so the judge's executor sees the whole night's work.
 """
 
 from __future__ import annotations
@@ -12,9 +13,12 @@ from collections import Counter
 import pandas as pd
 
 from fi_dagster.config import EvaluationConfig
+from fi_dagster.evals.budget import Budget
+from fi_dagster.evals.cache import JudgmentCache
 from fi_dagster.evals.cost import judge_cost_usd
 from fi_dagster.evals.evaluators import Evaluator, Finding, JudgeTask, JudgeUsage, all_evaluators
 from fi_dagster.evals.judges.base import Judge, JudgeVerdict
+from fi_dagster.evals.judging import judge_requests
 from fi_dagster.evals.results import EvalResult, results_frame
 from fi_dagster.evals.trace_view import Trace, sampled_traces
 
@@ -30,8 +34,13 @@ def evaluate_partition(
     judge: Judge,
     config: EvaluationConfig,
     partition_date: str,
+    *,
+    cache: JudgmentCache | None = None,
 ) -> pd.DataFrame:
-    """One row per (trace_id, span_id, evaluator) for the sampled traces (``fi_eval_results``)."""
+    """One row per (trace_id, span_id, evaluator) for the sampled traces (``fi_eval_results``).
+
+    With a ``cache``, verdicts judged before (any partition) are reused, not paid again.
+    """
     evaluators = _enabled(config)
     scored: list[Scored] = []
     pending: list[Pending] = []
@@ -45,7 +54,7 @@ def evaluate_partition(
                     pending.append((trace, evaluator, item))
                 else:
                     scored.append((trace, evaluator, item))
-    scored += _judge(judge, pending, partition_date)
+    scored += _judge(judge, pending, partition_date, cache, _budget(config, judge, partition_date))
     results = [_result(partition_date, t, e, f, _threshold(config, e)) for t, e, f in scored]
     log.info("evaluated %s: %s", partition_date, dict(Counter(r.status for r in results)))
     return results_frame(results)
@@ -68,10 +77,33 @@ def _assess(evaluator: Evaluator, trace: Trace) -> list[Finding | JudgeTask]:
         return [Finding.error(trace.roots()[0], f"evaluator failed: {type(exc).__name__}: {exc}")]
 
 
-def _judge(judge: Judge, pending: list[Pending], partition_date: str) -> list[Scored]:
+def _budget(config: EvaluationConfig, judge: Judge, partition_date: str) -> Budget:
+    if not judge.cacheable:
+        return Budget()  # the heuristic judge is free: nothing to cap
+    caps = config.judge
+    return Budget.for_judge(
+        caps.max_calls_per_partition,
+        caps.max_spend_usd_per_partition,
+        judge.model_name,
+        partition_date,
+    )
+
+
+def _judge(
+    judge: Judge,
+    pending: list[Pending],
+    partition_date: str,
+    cache: JudgmentCache | None,
+    budget: Budget,
+) -> list[Scored]:
     if not pending:
         return []
-    verdicts = judge.judge_many([task.request for _, _, task in pending])
+    requests = [task.request for _, _, task in pending]
+    verdicts = judge_requests(
+        judge, requests, partition_date=partition_date, cache=cache, budget=budget
+    )
+    if budget.exhausted:
+        log.warning("%s: %s", partition_date, budget.describe())
     if len(verdicts) != len(pending):
         raise RuntimeError(f"judge returned {len(verdicts)} verdicts for {len(pending)} requests")
     return [
@@ -87,6 +119,8 @@ def _finding(task: JudgeTask, verdict: JudgeVerdict, model: str, partition_date:
     usage = JudgeUsage(model, *tokens, cost, verdict.cached)
     if verdict.status == "ok" and verdict.score is not None:
         return Finding(task.span, verdict.score, verdict.reason, "ok", usage)
+    if verdict.status == "skipped":
+        return Finding(task.span, None, verdict.reason, "skipped", usage)
     return Finding(task.span, None, verdict.error or "judge returned no score", "error", usage)
 
 

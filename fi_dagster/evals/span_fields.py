@@ -68,6 +68,11 @@ def json_list(value: Any) -> list[Any]:
     return parsed if isinstance(parsed, list) else []
 
 
+def is_json_container(value: Any) -> bool:
+    """Whether ``value`` is (or is text of) a JSON object or array."""
+    return isinstance(_json(value), list | dict)
+
+
 def json_dict(value: Any) -> dict[str, Any] | None:
     parsed = _json(value)
     return parsed if isinstance(parsed, dict) else None

@@ -89,12 +89,7 @@ class Span:
 
     def is_structured(self) -> bool:
         """Whether the answer is JSON by request or by shape (not prose to judge as text)."""
-        answer = self.answer()
-        return (
-            self.wants_json()
-            or fields.json_dict(answer) is not None
-            or bool(fields.json_list(answer))
-        )
+        return self.wants_json() or fields.is_json_container(self.answer())
 
     def wants_json(self) -> bool:
         """Whether the call asked for structured output.

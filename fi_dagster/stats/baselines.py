@@ -35,9 +35,7 @@ def baseline_window(partition_date: str, config: RegressionConfig) -> BaselineWi
         window = config.reference_windows[config.pinned_baseline]
         end = min(window.end, _shift(partition_date, -1))
         return BaselineWindow(window.start, end, config.pinned_baseline)
-    return BaselineWindow(
-        _shift(partition_date, -config.baseline_days), _shift(partition_date, -1)
-    )
+    return BaselineWindow(_shift(partition_date, -config.baseline_days), _shift(partition_date, -1))
 
 
 def _shift(day: str, days: int) -> str:
@@ -76,16 +74,19 @@ def pooled_moments(
     """Per key: total n, the pooled mean and variance of daily (n, mean, sd) rows, and the
     number of days. The variance includes the spread between days, not only within them."""
     rows = daily[daily[mean].notna() & (daily[n] > 0)]
-    weight = rows[n].astype(float)
-    work = rows[keys].assign(
-        _n=weight,
-        _sum=weight * rows[mean],
-        _sq=(weight - 1).clip(lower=0) * rows[sd].fillna(0) ** 2 + weight * rows[mean] ** 2,
-        _day=rows["partition_date"],
+    weight = rows[n].to_numpy(dtype=float)
+    means = rows[mean].to_numpy(dtype=float)
+    sds = np.nan_to_num(rows[sd].to_numpy(dtype=float))
+    work = pd.DataFrame(
+        {
+            "base_n": weight,
+            "_sum": weight * means,
+            "_sq": np.clip(weight - 1, 0, None) * sds**2 + weight * means**2,
+            "base_days": 1,  # one row per key and day
+        },
+        index=pd.MultiIndex.from_frame(rows[keys]),
     )
-    pooled = work.groupby(keys).agg(
-        base_n=("_n", "sum"), _sum=("_sum", "sum"), _sq=("_sq", "sum"), base_days=("_day", "nunique")
-    )
+    pooled = work.groupby(level=list(range(len(keys)))).sum()
     pooled["base_mean"] = pooled["_sum"] / pooled["base_n"]
     var = (pooled["_sq"] - pooled["base_n"] * pooled["base_mean"] ** 2) / (pooled["base_n"] - 1)
     pooled["base_var"] = np.clip(var.where(pooled["base_n"] > 1), 0, None)

@@ -75,9 +75,12 @@ def cohort_of(row: pd.Series | dict) -> dict[str, str]:
     return {c: row[c] for c in COHORT_COLUMNS if row[c] != ALL}
 
 
-def dimension_of(row: pd.Series | dict) -> str | None:
-    named = [c for c in COHORT_COLUMNS if row[c] != ALL]
-    return named[0] if named else None
+def dimensions(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Per roll-up row: its named cohort column (None for all traffic) and a cohort key."""
+    named = frame[list(COHORT_COLUMNS)].ne(ALL)
+    dimension = named.idxmax(axis=1).astype(object).where(named.any(axis=1), None)
+    value = [frame.at[i, d] if isinstance(d, str) else "" for i, d in dimension.items()]
+    return dimension, dimension.fillna("") + "=" + pd.Series(value, index=frame.index).astype(str)
 
 
 def cohort_label(cohort: dict[str, str]) -> str:

@@ -61,7 +61,7 @@ def _tokens(frame: pd.DataFrame, name: str) -> np.ndarray:
 
 
 def _priced(
-    models: np.ndarray,
+    models: pd.Series | np.ndarray,
     tokens: dict[str, np.ndarray],
     on_date: str | date,
     overrides: Sequence[PriceOverride],
@@ -83,21 +83,21 @@ def span_costs(
 ) -> pd.DataFrame:
     """One row per LLM span: trace, span, cost keys, tokens (missing counts are 0),
     `cost_usd` (NaN when the model has no price) and `price_known`."""
-    llm = spans[spans["span_kind"] == "LLM"]
+    llm = spans[spans["span_kind"] == "LLM"].reset_index(drop=True)
     cohort_model = _column(llm, "model", None)
     model = _column(llm, "span_model", None).replace("", None).fillna(cohort_model)
     out = pd.DataFrame(
         {
-            "trace_id": llm["trace_id"].to_numpy(),
-            "span_id": _column(llm, "span_id", None).to_numpy(),
-            "model": model.fillna("").to_numpy(dtype=object),
-            "tenant": _column(llm, "tenant", "").fillna("").to_numpy(dtype=object),
-            "route": _column(llm, "route", "").fillna("").to_numpy(dtype=object),
+            "trace_id": llm["trace_id"],
+            "span_id": _column(llm, "span_id", None),
+            "model": model.fillna(""),
+            "tenant": _column(llm, "tenant", "").fillna(""),
+            "route": _column(llm, "route", "").fillna(""),
             **{name: _tokens(llm, name) for name in TOKEN_COLUMNS},
         }
     )
     tokens = {name: out[name].to_numpy() for name in TOKEN_COLUMNS}
-    out["cost_usd"] = _priced(out["model"].to_numpy(), tokens, on_date, overrides)
+    out["cost_usd"] = _priced(out["model"], tokens, on_date, overrides)
     out["price_known"] = out["cost_usd"].notna()
     return out
 
@@ -157,8 +157,10 @@ def _judge_calls(eval_results: pd.DataFrame) -> pd.DataFrame:
     return eval_results[_column(eval_results, marker, None).notna()]
 
 
-def _repriced(judged: pd.DataFrame, on_date: str | date, overrides) -> np.ndarray:
-    """Each judge call at today's price for its tokens; no tokens (a cached verdict) is $0."""
+def _repriced(
+    judged: pd.DataFrame, on_date: str | date, overrides: Sequence[PriceOverride]
+) -> np.ndarray:
+    """Each judge call at the day's price for its tokens; no tokens (a cached verdict) is $0."""
     tokens = {name: np.zeros(len(judged), dtype=np.int64) for name in TOKEN_COLUMNS}
     tokens["prompt_tokens"] = _tokens(judged, "judge_prompt_tokens")
     tokens["completion_tokens"] = _tokens(judged, "judge_completion_tokens")
@@ -197,6 +199,8 @@ def _locate_judged(costs: pd.DataFrame, judged: pd.DataFrame) -> pd.DataFrame:
     """Cost keys of each judged result: its LLM span's, else those of the group where its
     trace made most calls, else (a trace without LLM calls) its own cohort's."""
     keys = list(COST_KEYS)
+    judged_traces = pd.Index(judged["trace_id"].unique())
+    costs = costs[judged_traces.get_indexer(costs["trace_id"]) >= 0]  # the sample: a few %
     by_span = costs[["trace_id", "span_id", *keys]].drop_duplicates(["trace_id", "span_id"])
     calls = costs.groupby(["trace_id", *keys]).size().rename("calls").reset_index()
     by_trace = calls.sort_values(["trace_id", "calls"], ascending=[True, False], kind="stable")

@@ -44,7 +44,7 @@ class KeyCodes:
     """
 
     def __init__(self, columns: Sequence[pd.Series], rolled_up: str | None = None):
-        factorized = [pd.factorize(column, sort=True) for column in columns]
+        factorized = [pd.factorize(c, sort=True, use_na_sentinel=False) for c in columns]
         extra = [] if rolled_up is None else [rolled_up]
         self._codes = [codes + len(extra) for codes, _ in factorized]
         self._values = [np.array([*extra, *values], dtype=object) for _, values in factorized]

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from fi_dagster.config import SamplingConfig
+from fi_dagster.stats.percentiles import KeyCodes
 from fi_dagster.traces.schema import COHORT_COLUMNS
 
 SAMPLE_COLUMNS = ("inclusion_prob", "sample_weight")
@@ -84,8 +85,8 @@ class _Strata:
     """Per stratum: size, the minimum and wanted sample sizes, and the rounding draw."""
 
     def __init__(self, facts: pd.DataFrame, config: SamplingConfig, digests: np.ndarray):
-        cohort = facts[list(COHORT_COLUMNS)].astype(object).fillna("")
-        cohort_code = cohort.groupby(list(COHORT_COLUMNS), sort=False).ngroup().to_numpy()
+        cohort = KeyCodes([facts[c].astype(object).fillna("") for c in COHORT_COLUMNS])
+        cohort_code = np.unique(cohort.combine(), return_inverse=True)[1]
         has_error = _column(facts, "has_error", False).fillna(False).to_numpy(dtype=bool)
         forced = has_error & config.always_include_errors
         keys, self.code = np.unique(cohort_code * 2 + forced, return_inverse=True)

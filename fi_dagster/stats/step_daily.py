@@ -10,6 +10,7 @@ split a trace-level change between the steps that caused it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -55,24 +56,48 @@ def _mean_sd(codes: np.ndarray, values: np.ndarray, n_groups: int) -> tuple[np.n
     return mean, np.sqrt(np.clip(var, 0, None))
 
 
-def _describe(codes: np.ndarray, latency: np.ndarray, n_groups: int) -> pd.DataFrame:
+def _describe(codes: np.ndarray, latency: np.ndarray, n_groups: int) -> dict[str, np.ndarray]:
     """Percentiles and log-latency mean / sd of each group's (positive, timed) durations."""
     timed = ~np.isnan(latency)
     q = grouped_quantiles(codes[timed], latency[timed], n_groups, [q for _, q in _QUANTILES])
-    out = pd.DataFrame(q, columns=[name for name, _ in _QUANTILES])
+    out = {name: q[:, j] for j, (name, _) in enumerate(_QUANTILES)}
     logs = np.log(np.where(latency > 0, latency, np.nan))
     out["log_ms_mean"], out["log_ms_sd"] = _mean_sd(codes, logs, n_groups)
     return out
 
 
-def _labels(frame: pd.DataFrame, column: str | None) -> pd.Series:
-    """Each row's value of the roll-up column (``*`` for the whole day)."""
-    return frame[column] if column else pd.Series(ALL, index=frame.index)
+@dataclass(frozen=True)
+class _Spans:
+    """The span columns the step rows need, as arrays aligned with each other."""
+
+    trace: np.ndarray  # position of the span's trace in the trace table
+    name: np.ndarray  # code into `names`
+    names: np.ndarray
+    kind: np.ndarray
+    latency: np.ndarray
+    self_ms: np.ndarray
+    llm_tokens: np.ndarray  # prompt tokens of LLM spans, NaN for the others
+    cost: np.ndarray
+
+    @classmethod
+    def of(cls, spans: pd.DataFrame, traces: pd.DataFrame) -> _Spans:
+        name, names = pd.factorize(spans["name"])
+        llm = spans["span_kind"].eq("LLM").to_numpy()
+        return cls(
+            trace=pd.Index(traces["trace_id"]).get_indexer(spans["trace_id"]),
+            name=name,
+            names=np.asarray(names, dtype=object),
+            kind=spans["span_kind"].fillna("UNKNOWN").to_numpy(dtype=object),
+            latency=spans["latency_ms"].to_numpy(dtype=float),
+            self_ms=np.nan_to_num(spans["self_ms"].to_numpy(dtype=float)),
+            llm_tokens=np.where(llm, spans["prompt_tokens"].to_numpy(dtype=float), np.nan),
+            cost=spans["cost_usd"].to_numpy(dtype=float),
+        )
 
 
-def _trace_rows(traces: pd.DataFrame, codes: np.ndarray, n_groups: int) -> pd.DataFrame:
+def _trace_rows(traces: pd.DataFrame, codes: np.ndarray, n_groups: int):
     """The ``step = "*"`` rows: duration percentiles, mean and tail-mean duration, tokens and
-    cost per trace; plus the column ``tail`` marking each trace at or above its group's p95."""
+    cost per trace; and a flag per trace: at or above its group's p95 duration (the tail)."""
     latency = traces["latency_ms"].to_numpy(dtype=float)
     rows = _describe(codes, latency, n_groups)
     rows["n"] = rows["n_traces"] = np.bincount(codes, minlength=n_groups)
@@ -86,51 +111,54 @@ def _trace_rows(traces: pd.DataFrame, codes: np.ndarray, n_groups: int) -> pd.Da
     rows["cost_usd_mean"], rows["cost_usd_sd"] = _mean_sd(codes, cost, n_groups)
     rows["cost_per_trace_usd"] = rows["cost_usd_mean"]
     rows["n_tail"] = np.bincount(codes[tail], minlength=n_groups)
-    return rows.assign(step=WHOLE_TRACE, span_kind="TRACE"), tail
+    rows["step"] = np.full(n_groups, WHOLE_TRACE, dtype=object)
+    rows["span_kind"] = np.full(n_groups, "TRACE", dtype=object)
+    rows["group"] = np.arange(n_groups)
+    return rows, tail
 
 
-def _step_rows(spans: pd.DataFrame, per_trace: pd.DataFrame) -> pd.DataFrame:
-    """One row per (roll-up value, span name); `per_trace` gives each group's trace count and
-    tail-trace count, and `spans` carries its trace's ``group`` and ``tail`` columns."""
-    codes, uniques = pd.factorize(pd.MultiIndex.from_arrays([spans["group"], spans["name"]]))
-    n_groups = len(uniques)
-    rows = _describe(codes, spans["latency_ms"].to_numpy(dtype=float), n_groups)
+def _step_rows(spans: _Spans, trace_group: np.ndarray, tail: np.ndarray, per_trace: dict):
+    """One row per (roll-up value, span name); self time and cost are per trace of the
+    group (and per tail trace of the group for the tail column)."""
+    pairs, codes = np.unique(
+        trace_group[spans.trace] * len(spans.names) + spans.name, return_inverse=True
+    )
+    n_groups = len(pairs)
+    group = pairs // len(spans.names)
+    traces = per_trace["n_traces"][group].astype(float)
+    tails = np.maximum(per_trace["n_tail"][group], 1)
+    rows = _describe(codes, spans.latency, n_groups)
     rows["n"] = np.bincount(codes, minlength=n_groups)
-    group = np.asarray(uniques.get_level_values(0), dtype=int)
-    traces = per_trace["n_traces"].to_numpy(dtype=float)[group]
-    tails = per_trace["n_tail"].to_numpy(dtype=float)[group]
-    self_ms = np.nan_to_num(spans["self_ms"].to_numpy(dtype=float))
-    tail_ms = np.where(spans["tail"].to_numpy(dtype=bool), self_ms, 0.0)
-    rows["self_ms_per_trace"] = np.bincount(codes, self_ms, n_groups) / traces
-    rows["tail_self_ms_per_trace"] = np.bincount(codes, tail_ms, n_groups) / np.maximum(tails, 1)
-    llm = spans["span_kind"].eq("LLM").to_numpy()
-    tokens = np.where(llm, spans["prompt_tokens"].to_numpy(dtype=float), np.nan)
-    rows["prompt_tokens_mean"], rows["prompt_tokens_sd"] = _mean_sd(codes, tokens, n_groups)
-    cost = spans["cost_usd"].to_numpy(dtype=float)
-    rows["cost_usd_mean"], rows["cost_usd_sd"] = _mean_sd(codes, cost, n_groups)
-    priced = np.bincount(codes[~np.isnan(cost)], minlength=n_groups) > 0
-    spent = np.bincount(codes, np.nan_to_num(cost), n_groups) / traces
+    rows["n_traces"] = per_trace["n_traces"][group]
+    rows["self_ms_per_trace"] = np.bincount(codes, spans.self_ms, n_groups) / traces
+    in_tail = np.where(tail[spans.trace], spans.self_ms, 0.0)
+    rows["tail_self_ms_per_trace"] = np.bincount(codes, in_tail, n_groups) / tails
+    tokens = _mean_sd(codes, spans.llm_tokens, n_groups)
+    rows["prompt_tokens_mean"], rows["prompt_tokens_sd"] = tokens
+    rows["cost_usd_mean"], rows["cost_usd_sd"] = _mean_sd(codes, spans.cost, n_groups)
+    priced = np.bincount(codes[~np.isnan(spans.cost)], minlength=n_groups) > 0
+    spent = np.bincount(codes, np.nan_to_num(spans.cost), n_groups) / traces
     rows["cost_per_trace_usd"] = np.where(priced, spent, np.nan)
-    rows["n_traces"] = traces.astype(int)
-    rows["step"] = np.asarray(uniques.get_level_values(1), dtype=object)
-    rows["span_kind"] = spans.groupby(codes)["span_kind"].first().reindex(range(n_groups)).values
+    first = np.unique(codes, return_index=True)[1]
+    rows["step"] = spans.names[spans.name[first]]
+    rows["span_kind"] = spans.kind[first]
     rows["group"] = group
     return rows
 
 
-def _rollup(spans: pd.DataFrame, traces: pd.DataFrame, column: str | None) -> pd.DataFrame:
+def _rollup(spans: _Spans, traces: pd.DataFrame, column: str | None) -> pd.DataFrame:
     """Every row of one roll-up: the day (``column`` None) or one cohort column's values."""
-    codes, values = pd.factorize(_labels(traces, column))
+    labels = traces[column] if column else pd.Series(ALL, index=traces.index)
+    codes, values = pd.factorize(labels)
     per_trace, tail = _trace_rows(traces, codes, len(values))
-    marks = pd.DataFrame({"group": codes, "tail": tail}, index=traces["trace_id"])
-    located = spans.join(marks, on="trace_id")
-    steps = _step_rows(located[located["group"].notna()].astype({"group": int}), per_trace)
-    per_trace["group"] = np.arange(len(values))
-    rows = pd.concat([per_trace.drop(columns=["n_tail"]), steps], ignore_index=True)
-    rows = rows.assign(**{c: ALL for c in COHORT_COLUMNS})
+    steps = _step_rows(spans, codes, tail, per_trace)
+    group = np.concatenate([per_trace["group"], steps["group"]])
+    rows = {c: np.full(len(group), ALL, dtype=object) for c in COHORT_COLUMNS}
     if column:
-        rows[column] = np.asarray(values, dtype=object)[rows["group"].to_numpy()]
-    return rows
+        rows[column] = np.asarray(values, dtype=object)[group]
+    for name in STEP_COLUMNS[len(COHORT_COLUMNS) :]:
+        rows[name] = np.concatenate([per_trace[name], steps[name]])
+    return pd.DataFrame(rows)
 
 
 def step_daily(
@@ -141,5 +169,6 @@ def step_daily(
         return pd.DataFrame(columns=list(STEP_COLUMNS))
     timed = spans_with_self_time(spans, on_date, prices)
     traces = trace_totals(timed)
-    rollups = [_rollup(timed, traces, column) for column in (None, *COHORT_COLUMNS)]
-    return pd.concat(rollups, ignore_index=True)[list(STEP_COLUMNS)]
+    arrays = _Spans.of(timed, traces)
+    rollups = [_rollup(arrays, traces, column) for column in (None, *COHORT_COLUMNS)]
+    return pd.concat(rollups, ignore_index=True)

@@ -1,39 +1,37 @@
-"""Read one day of trace files into canonical spans, counting and quarantining bad input.
+"""Read one day of trace files into a canonical spans Parquet file, accounting for every input.
 
 Nothing is silently dropped: a malformed line or span goes to the quarantine object with its
-file, line number and reason, and is counted in ``fi_ingest_daily``. A file that cannot be
-read at all (corrupt archive, unreadable Parquet) stops the run with its name.
+file, line number and reason; duplicates, odd values, oversized attributes and non-UTF-8 bytes
+are counted in ``fi_ingest_daily``. A file that cannot be read at all (corrupt archive,
+unreadable Parquet) stops the run with its name.
+
+Memory stays bounded: files stream in chunks, spans leave for disk in batches, and what is
+kept for the whole day is one 24-byte key per span (duplicates) and a few values per trace
+(cohorts).
 """
 
 from __future__ import annotations
 
-import io
-from collections import Counter
-from dataclasses import dataclass, field
+import gc
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
-import orjson
 import pandas as pd
-import pyarrow.parquet as pq
+import pyarrow as pa
+import zstandard
 
-from fi_dagster.config import CohortMapping
-from fi_dagster.traces import conventions as cv
-from fi_dagster.traces.cohorts import resolve_cohorts, resource_candidates, span_candidates
-from fi_dagster.traces.files import decompressed, file_format, numbered_lines, partition_prefix
-from fi_dagster.traces.normalize import normalize_span
-from fi_dagster.traces.otlp import MalformedLine, decode_request
-from fi_dagster.traces.schema import COHORT_COLUMNS, SPAN_COLUMNS, SPAN_SCHEMA
-
-INGEST_COLUMNS = (
-    "convention",
-    "files",
-    "lines",
-    "spans",
-    "bad_lines",
-    "bad_spans",
-    "duplicate_spans",
-    "quarantine_uri",
-)
+from fi_dagster.config import CohortMapping, IngestConfig
+from fi_dagster.traces.cohorts import CohortResolver
+from fi_dagster.traces.day import DayState
+from fi_dagster.traces.files import decompressed, file_format, partition_prefix
+from fi_dagster.traces.otlp_reader import OtlpReader
+from fi_dagster.traces.parquet_input import read_parquet_spans
+from fi_dagster.traces.quarantine import QuarantineStore
+from fi_dagster.traces.spans_parquet import SpanSpool, write_partition
 
 
 class PartitionNotFound(FileNotFoundError):
@@ -51,191 +49,85 @@ class ReadableStore(Protocol):
     def uri(self, key: str) -> str: ...
 
 
-class WritableStore(Protocol):
-    def write_bytes(self, key: str, data: bytes) -> str: ...
-
-
-@dataclass
-class _FileCounts:
-    convention: str = cv.UNKNOWN
-    lines: int = 0
-    spans: int = 0
-    bad_lines: int = 0
-    bad_spans: int = 0
-    duplicate_spans: int = 0
-
-
 @dataclass
 class IngestResult:
-    """The day's canonical spans and the counts that account for every input line."""
+    """Where the day's canonical spans went and the counts that account for every input."""
 
-    spans: pd.DataFrame
-    stats: pd.DataFrame
+    path: Path  # the partition's canonical spans Parquet file
+    spans: int
+    traces: int
+    stats: pd.DataFrame  # fi_ingest_daily rows, one per convention
     files: list[str]
     quarantine_uri: str | None
-    quarantined: int = 0
-    notes: list[str] = field(default_factory=list)
+    quarantined: int
 
 
-class _Quarantine:
-    def __init__(self) -> None:
-        self.records: list[bytes] = []
-
-    def add(self, source: str, line: int, reason: str, raw: Any) -> None:
-        if isinstance(raw, bytes):
-            raw = raw.decode("utf-8", errors="replace")
-        record = {"file": source, "line": line, "reason": reason, "raw": raw}
-        self.records.append(orjson.dumps(record, default=str))
+_UNREADABLE = (OSError, EOFError, zstandard.ZstdError, pa.ArrowException)
 
 
 def ingest_partition(
     store: ReadableStore,
     partition_date: str,
     mapping: CohortMapping,
-    quarantine_store: WritableStore,
+    quarantine_store: QuarantineStore,
+    out_path: Path,
+    config: IngestConfig | None = None,
 ) -> IngestResult:
-    """Normalize every trace file under ``dt=<partition_date>/`` of ``store``."""
+    """Normalize every trace file under ``dt=<partition_date>/`` of ``store`` into ``out_path``."""
+    config = config or IngestConfig()
     prefix = partition_prefix(partition_date)
-    objects = store.list(prefix)
+    objects = [o for o in store.list(prefix) if file_format(o.key)]
     if not objects and not store.exists(prefix):
         raise PartitionNotFound(
             f"no partition folder {store.uri(prefix)} (expected trace files under it; "
             "check FI_TRACES_URI and that the collector wrote this day)"
         )
-    quarantine = _Quarantine()
-    frames: list[pd.DataFrame] = []
-    per_file: dict[str, _FileCounts] = {}
-    for obj in objects:
-        kind = file_format(obj.key)
-        if kind is None:
-            continue
-        frame, counts = _read_file(store, obj.key, kind, partition_date, mapping, quarantine)
-        per_file[obj.key] = counts
-        frames.append(frame)
-    spans = _combine(frames, per_file)
-    quarantine_uri = None
-    if quarantine.records:
-        quarantine_uri = quarantine_store.write_bytes(
-            f"{prefix}quarantine.jsonl", b"\n".join(quarantine.records) + b"\n"
+    with tempfile.TemporaryDirectory(prefix="fi-ingest-") as tmp:
+        spool = SpanSpool(Path(tmp) / "spool.parquet", config.chunk_spans)
+        day = DayState(partition_date, config, CohortResolver(mapping), spool)
+        try:
+            with _cyclic_gc_paused():
+                for obj in objects:
+                    _read_file(store, obj.key, day)
+        finally:
+            spool.close()
+        traces = len(day.resolver)
+        day.seen.clear()
+        spans = write_partition(
+            spool.path, out_path, partition_date, day.resolver.resolve_all(), config.chunk_spans
         )
+    quarantine_uri = day.quarantine.store(quarantine_store, prefix)
     return IngestResult(
+        path=out_path,
         spans=spans,
-        stats=_stats(per_file, quarantine_uri),
-        files=[store.uri(k) for k in per_file],
+        traces=traces,
+        stats=day.counts.frame(quarantine_uri),
+        files=[store.uri(o.key) for o in objects],
         quarantine_uri=quarantine_uri,
-        quarantined=len(quarantine.records),
+        quarantined=day.quarantine.count,
     )
 
 
-def _read_file(store, key, kind, partition_date, mapping, quarantine):
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Reading creates millions of short-lived, acyclic objects (freed by reference counting);
+    the cyclic collector would walk the day's live state (dedupe keys, cohort table) again and
+    again for nothing — a third of the ingestion time when measured."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _read_file(store: ReadableStore, key: str, day: DayState) -> None:
     try:
         with store.open(key) as raw:
-            if kind == "parquet":
-                return _read_parquet(raw.read(), key, partition_date)
-            return _read_otlp(decompressed(key, raw), key, partition_date, mapping, quarantine)
-    except (OSError, EOFError, ValueError) as exc:
-        if isinstance(exc, MalformedLine):
-            raise
+            if file_format(key) == "parquet":
+                read_parquet_spans(raw, key, day)
+            else:
+                OtlpReader(day).read(decompressed(key, raw), key)
+    except _UNREADABLE as exc:
         raise UnreadableFile(f"cannot read trace file {store.uri(key)}: {exc}") from exc
-
-
-def _read_otlp(stream, key, partition_date, mapping, quarantine):
-    counts = _FileCounts()
-    rows: list[dict[str, Any]] = []
-    conventions: Counter[str] = Counter()
-    resources: dict[int, tuple[dict, dict]] = {}  # id(resource) -> (resource, its candidates)
-    for number, line in numbered_lines(stream):
-        counts.lines += 1
-        try:
-            request = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
-            counts.bad_lines += 1
-            quarantine.add(key, number, f"not JSON: {exc}", line)
-            continue
-
-        def bad_span(span: Any, reason: str, _n: int = number) -> None:
-            counts.bad_spans += 1
-            quarantine.add(key, _n, f"bad span: {reason}", span)
-
-        try:
-            for raw in decode_request(request, bad_span):
-                if raw.end_ns < raw.start_ns:
-                    bad_span({"traceId": raw.trace_id, "spanId": raw.span_id}, "ends before start")
-                    continue
-                row = normalize_span(raw, partition_date, key)
-                row.update(span_candidates(raw.attributes, mapping))
-                cached = resources.get(id(raw.resource))
-                if cached is None or cached[0] is not raw.resource:
-                    cached = (raw.resource, resource_candidates(raw.resource, mapping))
-                    resources[id(raw.resource)] = cached
-                row.update(cached[1])
-                conventions[row["convention"]] += 1
-                rows.append(row)
-        except MalformedLine as exc:
-            counts.bad_lines += 1
-            quarantine.add(key, number, str(exc), line)
-    counts.spans = len(rows)
-    if conventions:
-        counts.convention = conventions.most_common(1)[0][0]
-    return pd.DataFrame.from_records(rows), counts
-
-
-def _read_parquet(data: bytes, key: str, partition_date: str):
-    table = pq.read_table(io.BytesIO(data))
-    frame = table.to_pandas()
-    missing = [c for c in SPAN_COLUMNS if c not in frame]
-    for column in missing:
-        frame[column] = None
-    frame["partition_date"] = partition_date
-    frame["source_file"] = key
-    frame["convention"] = frame["convention"].fillna("parquet")
-    for dim in COHORT_COLUMNS:
-        frame["_cohort_span_" + dim] = frame[dim]
-        frame["_cohort_resource_" + dim] = None
-    counts = _FileCounts(convention="parquet", lines=len(frame), spans=len(frame))
-    return frame, counts
-
-
-def _combine(frames: list[pd.DataFrame], per_file: dict[str, _FileCounts]) -> pd.DataFrame:
-    frames = [f for f in frames if not f.empty]
-    if not frames:
-        return empty_spans()
-    spans = pd.concat(frames, ignore_index=True)
-    duplicated = spans.duplicated(["trace_id", "span_id"], keep="first")
-    for key, n in spans.loc[duplicated, "source_file"].value_counts().items():
-        per_file[key].duplicate_spans += int(n)
-    spans = resolve_cohorts(spans[~duplicated])
-    return _conform(spans)
-
-
-def _conform(spans: pd.DataFrame) -> pd.DataFrame:
-    """Column order and dtypes of the canonical schema."""
-    spans = spans.reindex(columns=list(SPAN_COLUMNS)).reset_index(drop=True)
-    for column in ("start_time", "end_time"):
-        spans[column] = pd.to_datetime(spans[column], utc=True)
-    for column in ("prompt_tokens", "completion_tokens", "total_tokens"):
-        spans[column] = spans[column].astype("Int64")
-    spans["latency_ms"] = spans["latency_ms"].astype("float64")
-    spans["tokens_estimated"] = spans["tokens_estimated"].fillna(False).astype(bool)
-    return spans
-
-
-def empty_spans() -> pd.DataFrame:
-    return SPAN_SCHEMA.empty_table().to_pandas()
-
-
-def _stats(per_file: dict[str, _FileCounts], quarantine_uri: str | None) -> pd.DataFrame:
-    by_convention: dict[str, dict[str, Any]] = {}
-    for counts in per_file.values():
-        row = by_convention.setdefault(
-            counts.convention,
-            {c: 0 for c in INGEST_COLUMNS if c not in ("convention", "quarantine_uri")},
-        )
-        row["files"] += 1
-        for name in ("lines", "spans", "bad_lines", "bad_spans", "duplicate_spans"):
-            row[name] += getattr(counts, name)
-    for convention, row in by_convention.items():
-        row["spans"] -= row["duplicate_spans"]
-        row["convention"] = convention
-        row["quarantine_uri"] = quarantine_uri
-    return pd.DataFrame(list(by_convention.values()), columns=list(INGEST_COLUMNS))

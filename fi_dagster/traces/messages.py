@@ -16,7 +16,8 @@ import orjson
 
 from fi_dagster.traces import conventions as cv
 
-Flattened = dict[str, dict[str, Any]]  # list prefix -> {rest of key after prefix: value}
+# list prefix (dotted) -> index -> {rest of key: value}
+Flattened = dict[str, dict[int, dict[str, Any]]]
 LIST_PREFIXES = (
     cv.INPUT_MESSAGE_PREFIXES + cv.OUTPUT_MESSAGE_PREFIXES + cv.DOCUMENT_PREFIXES + cv.TOOL_PREFIXES
 )
@@ -40,14 +41,6 @@ def json_value(value: Any) -> Any:
         return None
 
 
-def group_flattened(key: str, value: Any, into: Flattened) -> None:
-    """File one ``<prefix>.<i>.<rest>`` attribute under its list prefix."""
-    for prefix in DOTTED_PREFIXES:
-        if key.startswith(prefix):
-            into.setdefault(prefix, {})[key[len(prefix) :]] = value
-            return
-
-
 def _indexed(fields: dict[str, Any] | None) -> list[dict[str, Any]]:
     """``{"0.message.role": v, ...}`` → ``[{"message.role": v}, ...]`` in index order."""
     if not fields:
@@ -60,7 +53,11 @@ def _indexed(fields: dict[str, Any] | None) -> list[dict[str, Any]]:
     return [items[i] for i in sorted(items)]
 
 
-def _first_group(flat: Flattened, prefixes: tuple[str, ...]) -> dict[str, Any] | None:
+def _in_order(items: dict[int, dict[str, Any]] | None) -> list[dict[str, Any]]:
+    return [items[i] for i in sorted(items)] if items else []
+
+
+def _first_group(flat: Flattened, prefixes: tuple[str, ...]) -> dict[int, dict] | None:
     for prefix in prefixes:
         group = flat.get(prefix + ".")
         if group:
@@ -70,20 +67,24 @@ def _first_group(flat: Flattened, prefixes: tuple[str, ...]) -> dict[str, Any] |
 
 def flattened_messages(flat: Flattened, prefixes: tuple[str, ...]) -> list[dict[str, Any]]:
     messages = []
-    for fields in _indexed(_first_group(flat, prefixes)):
-        content = fields.get(cv.MESSAGE_CONTENT)
-        if content is None:
-            parts = _indexed(_sub(fields, cv.MESSAGE_CONTENTS))
-            texts = [p.get(cv.MESSAGE_CONTENT_TEXT) for p in parts]
-            content = "\n".join(t for t in texts if isinstance(t, str)) or None
-        message: dict[str, Any] = {"role": fields.get(cv.MESSAGE_ROLE), "content": content}
-        calls = [_flattened_call(c) for c in _indexed(_sub(fields, cv.MESSAGE_TOOL_CALLS))]
-        if calls:
-            message["tool_calls"] = calls
-        if fields.get(cv.MESSAGE_TOOL_CALL_ID) is not None:
-            message["tool_call_id"] = fields[cv.MESSAGE_TOOL_CALL_ID]
+    for fields in _in_order(_first_group(flat, prefixes)):
+        message = {"role": fields.get(cv.MESSAGE_ROLE), "content": fields.get(cv.MESSAGE_CONTENT)}
+        if len(fields) > (cv.MESSAGE_ROLE in fields) + (cv.MESSAGE_CONTENT in fields):
+            _add_details(message, fields)  # multi-part content, tool calls, tool_call_id
         messages.append(message)
     return messages
+
+
+def _add_details(message: dict[str, Any], fields: dict[str, Any]) -> None:
+    if message["content"] is None:
+        parts = _indexed(_sub(fields, cv.MESSAGE_CONTENTS))
+        texts = [p.get(cv.MESSAGE_CONTENT_TEXT) for p in parts]
+        message["content"] = "\n".join(t for t in texts if isinstance(t, str)) or None
+    calls = [_flattened_call(c) for c in _indexed(_sub(fields, cv.MESSAGE_TOOL_CALLS))]
+    if calls:
+        message["tool_calls"] = calls
+    if fields.get(cv.MESSAGE_TOOL_CALL_ID) is not None:
+        message["tool_call_id"] = fields[cv.MESSAGE_TOOL_CALL_ID]
 
 
 def _sub(fields: dict[str, Any], name: str) -> dict[str, Any]:
@@ -156,7 +157,7 @@ def documents(flat: Flattened, parsed_json: Any) -> list[dict[str, Any]]:
             "content": as_text(d.get(cv.DOCUMENT_CONTENT)),
             "score": d.get(cv.DOCUMENT_SCORE),
         }
-        for d in _indexed(_first_group(flat, cv.DOCUMENT_PREFIXES))
+        for d in _in_order(_first_group(flat, cv.DOCUMENT_PREFIXES))
     ]
     if found or not isinstance(parsed_json, list):
         return found
@@ -173,7 +174,7 @@ def documents(flat: Flattened, parsed_json: Any) -> list[dict[str, Any]]:
 
 def tool_definitions(flat: Flattened, parsed_json: Any) -> list[Any]:
     tools = []
-    for fields in _indexed(_first_group(flat, cv.TOOL_PREFIXES)):
+    for fields in _in_order(_first_group(flat, cv.TOOL_PREFIXES)):
         schema = json_value(fields.get(cv.TOOL_JSON_SCHEMA))
         if isinstance(schema, dict):
             tools.append(schema)

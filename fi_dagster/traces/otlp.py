@@ -44,34 +44,41 @@ class AttributeDecoder:
 
     def decode(self, items: Any) -> dict[str, Any]:
         """The attributes as ``{key: python value}``; never raises on odd entries."""
-        out: dict[str, Any] = {}
-        if not items:
-            return out
-        limit, counted = self.max_chars, (self.wrong_type, self.oversized)
+        counted = (self.wrong_type, self.oversized)
         try:
-            for kv in items:
-                value = kv["value"]
-                text = value.get("stringValue")
-                if text.__class__ is str:
-                    out[kv["key"]] = text if len(text) <= limit else self._cut(text)
-                else:
-                    out[kv["key"]] = self.value(value)
+            return self._decode(items)
         except (TypeError, KeyError, AttributeError):
             self.wrong_type, self.oversized = counted  # start over, counting once
-            return self._decode_carefully(items)
+            return self._decode(self.clean(items))
+
+    def _decode(self, items: Any) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        limit = self.max_chars
+        for kv in items:
+            value = kv["value"]
+            text = value.get("stringValue")
+            if text.__class__ is str:
+                out[kv["key"]] = text if len(text) <= limit else self.cut(text)
+            else:
+                out[kv["key"]] = self.value(value)
         return out
 
-    def _decode_carefully(self, items: Any) -> dict[str, Any]:
-        out: dict[str, Any] = {}
+    def clean(self, items: Any) -> list[dict[str, Any]]:
+        """The well-formed ``{"key": str, "value": {...}}`` entries; the others are counted."""
         if not isinstance(items, list):
-            self.wrong_type += 1
-            return out
+            self.wrong_type += items is not None
+            return []
+        cleaned = []
         for kv in items:
             if not isinstance(kv, dict) or not isinstance(kv.get("key"), str):
                 self.wrong_type += 1
                 continue
-            out[kv["key"]] = self.value(kv.get("value"))
-        return out
+            value = kv.get("value")
+            if not isinstance(value, dict):
+                self.wrong_type += value is not None
+                value = {}
+            cleaned.append({"key": kv["key"], "value": value})
+        return cleaned
 
     def value(self, value: Any) -> Any:
         """Convert an OTLP ``AnyValue`` object to the Python value it encodes."""
@@ -96,13 +103,14 @@ class AttributeDecoder:
         self.wrong_type += 1
         return value  # unknown shape: kept as is, nothing lost
 
-    def _cut(self, text: str) -> str:
+    def cut(self, text: str) -> str:
+        """An oversized string, truncated and marked (and counted)."""
         self.oversized += 1
         return text[: self.max_chars] + TRUNCATION_MARK.format(len(text) - self.max_chars)
 
     def _text(self, raw: Any) -> Any:
         if isinstance(raw, str):
-            return raw if len(raw) <= self.max_chars else self._cut(raw)
+            return raw if len(raw) <= self.max_chars else self.cut(raw)
         self.wrong_type += 1
         return raw if isinstance(raw, int | float | bool) or raw is None else str(raw)
 
@@ -162,36 +170,52 @@ def request_spans(request: Any) -> Iterator[tuple[Any, Any]]:
         raise MalformedLine(f"bad OTLP structure: {type(exc).__name__}: {exc}") from exc
 
 
-def span_identity(span: Any) -> tuple[str, str, str | None]:
-    """``(trace_id, span_id, parent_span_id)`` as lowercase hex; raises ``BadSpan``."""
+_ZERO_TRACE, _ZERO_SPAN = bytes(16), bytes(8)
+
+
+def span_identity(span: Any) -> tuple[str, str, str | None, bytes]:
+    """``(trace_id, span_id, parent_span_id, key)``: lowercase hex ids and the 24 raw bytes of
+    trace and span id (the day's duplicate key). Raises ``BadSpan`` for ids OTLP forbids."""
     if not isinstance(span, dict):
         raise BadSpan(f"span is not an object: {span!r:.60}")
+    trace_id, span_id = span.get("traceId"), span.get("spanId")
+    if (
+        trace_id.__class__ is str
+        and span_id.__class__ is str
+        and len(trace_id) == 32
+        and len(span_id) == 16
+    ):
+        try:
+            key = bytes.fromhex(trace_id + span_id)  # validates both
+        except ValueError:
+            raise BadSpan(f"ids are not hex: {trace_id!r}, {span_id!r:.60}") from None
+        trace_id, span_id = trace_id.lower(), span_id.lower()
+    else:  # base64 (the protobuf JSON mapping) or invalid
+        trace_id, span_id = _hex_id(trace_id, 16, "traceId"), _hex_id(span_id, 8, "spanId")
+        key = bytes.fromhex(trace_id + span_id)
+    if key[:16] == _ZERO_TRACE or key[16:] == _ZERO_SPAN:
+        raise BadSpan("traceId or spanId is all zeros (invalid in OTLP)")
     parent = span.get("parentSpanId") or None
-    return (
-        _hex_id(span.get("traceId"), 16, "traceId"),
-        _hex_id(span.get("spanId"), 8, "spanId"),
-        _hex_id(parent, 8, "parentSpanId") if parent is not None else None,
-    )
+    if parent is not None:
+        parent = _hex_id(parent, 8, "parentSpanId")
+    return trace_id, span_id, parent, key
 
 
 def _hex_id(value: Any, n_bytes: int, field: str) -> str:
-    if isinstance(value, str):
-        if len(value) == 2 * n_bytes:
-            try:
-                raw = bytes.fromhex(value)
-            except ValueError:
-                raise BadSpan(f"{field} is not hex: {value!r:.60}") from None
-        else:  # base64, as the protobuf JSON mapping writes bytes
-            try:
-                raw = base64.b64decode(value, validate=True)
-            except (ValueError, binascii.Error):
-                raw = b""
-            if len(raw) != n_bytes:
-                raise BadSpan(f"{field} must be {n_bytes} bytes in hex, got {value!r:.60}")
-        if raw.count(0) == n_bytes:
-            raise BadSpan(f"{field} is all zeros (invalid in OTLP)")
-        return raw.hex()
-    raise BadSpan(f"{field} must be a hex string, got {value!r:.60}")
+    if not isinstance(value, str):
+        raise BadSpan(f"{field} must be a hex string, got {value!r:.60}")
+    if len(value) == 2 * n_bytes:
+        try:
+            return bytes.fromhex(value).hex()
+        except ValueError:
+            raise BadSpan(f"{field} is not hex: {value!r:.60}") from None
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (ValueError, binascii.Error):
+        raw = b""
+    if len(raw) != n_bytes:
+        raise BadSpan(f"{field} must be {n_bytes} bytes in hex, got {value!r:.60}")
+    return raw.hex()
 
 
 def span_times(span: dict[str, Any]) -> tuple[int, int]:

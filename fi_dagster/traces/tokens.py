@@ -59,7 +59,9 @@ def _known_to_tiktoken(model: str) -> bool:
     return True
 
 
-def prompt_tokens(model: str | None, messages: list[dict[str, Any]], text: str | None) -> int | None:
+def prompt_tokens(
+    model: str | None, messages: list[dict[str, Any]], text: str | None
+) -> int | None:
     """Tokens of a prompt: the chat messages when known, else the raw input text."""
     count, _ = counter_for(model)
     contents = [m.get("content") for m in messages]

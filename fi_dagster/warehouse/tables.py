@@ -1,8 +1,9 @@
 """The warehouse tables of the contract (DESIGN.md, "Output: warehouse tables").
 
-Every table has ``partition_date`` ('YYYY-MM-DD', indexed). All but ``fi_alerts`` are
+Every table has ``partition_date`` ('YYYY-MM-DD', indexed). All but the ledgers are
 replaced one partition at a time; ``fi_alerts`` is a delivery ledger keyed by
-``dedupe_key`` and ``fi_judgment_cache`` keeps judge verdicts keyed by ``cache_key``. JSON columns are Text holding JSON strings; timestamps are UTC.
+``dedupe_key`` and ``fi_judgment_cache`` keeps judge verdicts keyed by ``cache_key``.
+JSON columns are Text holding JSON strings; timestamps are UTC.
 """
 
 from __future__ import annotations
@@ -46,6 +47,9 @@ ingest_daily = Table(
     _partition_date(),
     Column("convention", String, nullable=False),
     *_counts("files", "lines", "spans", "bad_lines", "bad_spans", "duplicate_spans"),
+    *_counts(
+        "ends_before_start", "wrong_type_values", "oversized_attributes", "invalid_utf8_lines"
+    ),
     Column("quarantine_uri", Text),
 )
 

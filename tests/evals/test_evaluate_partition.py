@@ -6,7 +6,7 @@ import pandas as pd
 from span_table import PARTITION, SpanTable, evaluate, only
 
 from fi_dagster.config import EvaluationConfig, EvaluatorConfig
-from fi_dagster.evals import RESULT_COLUMNS, JudgeRequest, JudgeVerdict
+from fi_dagster.evals import RESULT_COLUMNS, HeuristicJudge, JudgeRequest, JudgeVerdict
 
 DOCS = [{"id": "d1", "content": "The warranty covers batteries for twelve months."}]
 
@@ -74,10 +74,10 @@ def test_configured_threshold_decides_passed(spans: SpanTable) -> None:
 
 
 def test_judge_errors_stay_errors(spans: SpanTable) -> None:
-    class BrokenJudge:
+    class BrokenJudge(HeuristicJudge):
         model_name = "broken-judge"
 
-        def judge_many(self, requests: list[JudgeRequest]) -> list[JudgeVerdict]:
+        def judge_many(self, requests: list[JudgeRequest], **_: object) -> list[JudgeVerdict]:
             return [JudgeVerdict.failed("HTTP 503: overloaded", prompt_tokens=7) for _ in requests]
 
     rag(spans, "t1", "Batteries are covered.")

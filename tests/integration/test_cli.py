@@ -61,7 +61,7 @@ def test_generate_run_report(clean_env, capsys):
 
     html = clean_env / "report.html"
     assert main(["report", "--date", "2026-11-20", "--format", "html", "--out", str(html)]) == 0
-    assert "<table>" in html.read_text() and "2026-11-20" in html.read_text()
+    assert '<table id="summary">' in html.read_text() and "2026-11-20" in html.read_text()
 
 
 def test_run_of_a_missing_partition_says_so(clean_env, capsys):

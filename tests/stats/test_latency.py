@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fi_dagster.stats.latency import latency_daily
+from fi_dagster.stats.latency import latency_daily, latency_headline
 
 
 def spans(n: int, seed: int = 0) -> pd.DataFrame:
@@ -71,3 +71,15 @@ def test_a_million_spans_take_seconds_not_minutes():
 def test_empty_input_gives_the_columns():
     table = latency_daily(spans(10).iloc[:0])
     assert table.empty and {"p99_ms", "error_rate", "span_name"} <= set(table.columns)
+
+
+def test_headline_is_the_exact_p99_of_requests_and_of_llm_calls():
+    day = spans(5000, seed=4)
+    day["parent_span_id"] = np.where(np.arange(len(day)) % 5 == 0, None, "root")
+    headline = latency_headline(day)
+    roots = day.loc[day["parent_span_id"].isna(), "latency_ms"].dropna()
+    llm = day.loc[day["span_kind"] == "LLM", "latency_ms"].dropna()
+    assert headline.request_p99_ms == pytest.approx(np.percentile(roots, 99))
+    assert headline.llm_p99_ms == pytest.approx(np.percentile(llm, 99))
+    empty = latency_headline(day.iloc[:0])
+    assert np.isnan(empty.request_p99_ms) and np.isnan(empty.llm_p99_ms)

@@ -1,8 +1,10 @@
 """The price table: which row prices a model, and what a call costs."""
 
 import csv
+from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from fi_dagster.config import PriceOverride
@@ -113,3 +115,46 @@ def test_overrides_win_and_price_unknown_models():
 
 def test_default_table_is_loaded_once():
     assert PriceTable.default() is PriceTable.default()
+
+
+def test_every_row_names_its_source_a_real_date_and_sane_rates():
+    for row in csv_rows():
+        date.fromisoformat(row["effective_from"])
+        assert row["provider"] in row["source"], row  # the vendor's own page
+        cached = row["cached_input_per_1m_usd"]
+        assert not cached or float(cached) <= float(row["input_per_1m_usd"]), row
+        assert row["reasoning_per_1m_usd"] == "" or float(row["reasoning_per_1m_usd"]) > 0
+
+
+def test_cached_and_reasoning_tokens_cost_their_own_rates_or_fall_back():
+    price = Price("m", "x", 2.0, 8.0, 0.5, "2025-01-01", "https://x", reasoning_per_1m_usd=None)
+    assert price.cost(1000, 100, 400, 60) == pytest.approx(
+        (600 * 2.0 + 400 * 0.5 + 40 * 8.0 + 60 * 8.0) / 1e6
+    )
+    undiscounted = Price("m", "x", 2.0, 8.0, None, "2025-01-01", "https://x")
+    assert undiscounted.cost(1000, 100, 400) == pytest.approx(undiscounted.cost(1000, 100))
+    assert price.cost(100, 10, 5000, 5000) == pytest.approx((100 * 0.5 + 10 * 8.0) / 1e6)
+    vector = price.cost(np.array([1000, 100]), np.array([100, 10]), np.array([400, 0]), 0)
+    assert vector.tolist() == pytest.approx([price.cost(1000, 100, 400), price.cost(100, 10)])
+
+
+def test_an_override_applies_from_its_effective_date_and_the_table_before():
+    later = PriceOverride(
+        model="gpt-4o-mini", input_per_1m=9.0, output_per_1m=9.0, effective_from="2025-07-01"
+    )
+    table = PriceTable.default()
+    assert table.price_for("gpt-4o-mini", "2025-07-02", [later]).input_per_1m_usd == 9.0
+    before = table.price_for("gpt-4o-mini", "2025-06-30", [later])
+    assert before.input_per_1m_usd == float(
+        latest_row("gpt-4o-mini", "2025-06-30")["input_per_1m_usd"]
+    )
+    assert before.source.startswith("https://")
+    newer = PriceOverride(
+        model="gpt-4o-mini", input_per_1m=7.0, output_per_1m=7.0, effective_from="2025-09-01"
+    )
+    assert table.price_for("gpt-4o-mini", "2025-10-01", [later, newer]).input_per_1m_usd == 7.0
+
+
+def test_a_bad_override_date_is_refused_with_the_key():
+    with pytest.raises(ValueError, match="effective_from"):
+        PriceOverride(model="m", input_per_1m=1, output_per_1m=1, effective_from="2025-13-01")

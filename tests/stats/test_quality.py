@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from fi_dagster.config import SamplingConfig
-from fi_dagster.stats.quality import ALL, quality_daily
+from fi_dagster.stats.quality import ALL, headline_pass_rate, quality_daily
 from fi_dagster.stats.sampling import sample_cohorts
 
 
@@ -92,12 +92,65 @@ def test_rollups_cover_each_dimension_and_the_total():
         ignore_index=True,
     )
     table = quality_daily(day).set_index(["model", "prompt_version", "route", "tenant"])
-    assert len(table) == 3 + 2 + 1 + 1 + 2 + 1  # full cohorts, model, pv, route, tenant, total
+    assert table.index.is_unique
     assert table.loc[("m1", "v1", "/chat", "globex"), "pass_rate"] == 0.0
     assert table.loc[(ALL, ALL, ALL, "globex"), "n"] == 4
     assert table.loc[(ALL, ALL, ALL, "globex"), "pass_rate"] == pytest.approx(0.25)
     assert table.loc[("m1", ALL, ALL, ALL), "pass_rate"] == pytest.approx(0.6)
+    assert table.loc[("m2", ALL, ALL, "globex"), "pass_rate"] == pytest.approx(0.5)
     assert table.loc[(ALL, ALL, ALL, ALL), "n"] == 7
+
+
+def unbalanced_day(seed: int = 3) -> pd.DataFrame:
+    """Results over 3 tenants × 2 models × 2 routes with unequal weights, errors and skips."""
+    rng = np.random.default_rng(seed)
+    n = 3000
+    tenant = rng.choice(["acme", "globex", "initech"], n, p=[0.7, 0.25, 0.05])
+    frame = pd.DataFrame(
+        {
+            "evaluator": rng.choice(["faithfulness", "json_valid"], n),
+            "status": rng.choice(["ok", "error", "skipped"], n, p=[0.9, 0.07, 0.03]),
+            "passed": (rng.random(n) < np.where(tenant == "initech", 0.4, 0.85)).astype(object),
+            "score": rng.random(n),
+            "sample_weight": np.where(tenant == "acme", 20.0, rng.choice([1.0, 2.0, 5.0], n)),
+            "model": rng.choice(["m1", "m2"], n),
+            "prompt_version": "v1",
+            "route": rng.choice(["/chat", "/search"], n),
+            "tenant": tenant,
+        }
+    )
+    frame.loc[frame["status"] != "ok", ["passed", "score"]] = None
+    return frame
+
+
+def test_every_row_equals_a_weighted_average_over_exactly_its_traffic():
+    """A dashboard's filter (each column one value or All) reads one row, and that row is
+    what numpy computes from the raw results under the same filter."""
+    day = unbalanced_day()
+    table = quality_daily(day)
+    cohort = ["model", "prompt_version", "route", "tenant"]
+    values = {c: [ALL, *day[c].unique()] for c in cohort}
+    expected_rows = len(pd.MultiIndex.from_product(list(values.values())))
+    assert len(table) == 2 * expected_rows  # every combination, once per evaluator
+    for row in table.itertuples():
+        mask = day["evaluator"] == row.evaluator
+        for c in cohort:
+            if getattr(row, c) != ALL:
+                mask &= day[c] == getattr(row, c)
+        ok = day[mask & (day["status"] == "ok")]
+        assert row.n == len(ok) and row.n_error == (mask & (day["status"] == "error")).sum()
+        w = ok["sample_weight"].to_numpy()
+        assert row.pass_rate == pytest.approx(np.average(ok["passed"].astype(float), weights=w))
+        assert row.mean_score == pytest.approx(np.average(ok["score"].astype(float), weights=w))
+        assert row.n_eff == pytest.approx(w.sum() ** 2 / (w**2).sum())
+
+
+def test_headline_is_the_weighted_share_of_all_checks_that_passed():
+    day = unbalanced_day()
+    ok = day[day["status"] == "ok"]
+    expected = np.average(ok["passed"].astype(float), weights=ok["sample_weight"])
+    assert headline_pass_rate(day) == pytest.approx(expected)
+    assert np.isnan(headline_pass_rate(day.iloc[:0]))
 
 
 def test_errors_are_counted_apart_and_skipped_results_not_at_all():

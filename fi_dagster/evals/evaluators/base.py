@@ -58,13 +58,17 @@ Assessment = Finding | JudgeTask
 
 
 class Evaluator(Protocol):
+    """``version`` changes whenever what it sends to a judge changes (cache key part)."""
+
     name: str
+    version: str
     default_threshold: float
 
     def assess(self, trace: Trace) -> list[Assessment]:
         """Findings or judge tasks for the spans of ``trace`` this evaluator applies to.
 
-        Spans lacking what the evaluator needs produce nothing, except that judged
-        evaluators report ``skipped`` when the content they need was not captured.
+        Spans the evaluator does not apply to produce nothing; spans it applies to but
+        that lack what it needs (content not captured, no question) are ``skipped``
+        with the reason.
         """
         ...

@@ -11,6 +11,7 @@ MAX_DOCUMENT_CHARS = 24_000
 
 class Groundedness:
     name = "Groundedness"
+    version = "1"
     default_threshold = 0.5
     template = "groundedness"
 
@@ -35,7 +36,7 @@ class Groundedness:
 
     def _request(self, span: Span, documents: str) -> JudgeRequest:
         variables = {"question": span.request(), "documents": documents, "answer": span.answer()}
-        return JudgeRequest(self.name, self.template, variables)
+        return JudgeRequest(self.name, self.template, variables, self.version)
 
 
 def format_documents(documents: list[Document], limit: int = MAX_DOCUMENT_CHARS) -> str:

@@ -16,6 +16,7 @@ from fi_dagster.evals.trace_view import Span, Trace
 
 class JSONValidation:
     name = "JSONValidation"
+    version = "1"
     default_threshold = 1.0
 
     def __init__(self, rules: Sequence[JsonSchemaRule] = ()) -> None:

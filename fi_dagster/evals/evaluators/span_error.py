@@ -8,6 +8,7 @@ from fi_dagster.evals.trace_view import Span, Trace
 
 class SpanError:
     name = "SpanError"
+    version = "1"
     default_threshold = 0.5
 
     def assess(self, trace: Trace) -> list[Assessment]:

@@ -16,6 +16,7 @@ class TaskCompletion:
     """One judgement per AGENT root span, over the whole trace."""
 
     name = "TaskCompletion"
+    version = "1"
     default_threshold = 0.5
     template = "task_completion"
 
@@ -34,7 +35,8 @@ class TaskCompletion:
             "error_spans": error_summary(trace),
             "tool_argument_errors": ", ".join(tool_argument_errors(trace)),
         }
-        return JudgeTask(root, JudgeRequest(self.name, self.template, variables))
+        request = JudgeRequest(self.name, self.template, variables, self.version)
+        return JudgeTask(root, request)
 
 
 def final_answer(trace: Trace, root: Span) -> str:

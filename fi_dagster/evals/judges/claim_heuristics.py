@@ -47,7 +47,10 @@ def factual_accuracy(variables: Mapping[str, str]) -> tuple[float | None, str]:
     """Share of the reference answer's key terms that the answer contains."""
     reference, answer = variables.get("reference", ""), variables.get("answer", "")
     if not reference.strip():
-        return None, "heuristic-v1 checks facts only against a reference answer; none for this input"
+        return (
+            None,
+            "heuristic-v1 checks facts only against a reference answer; none for this input",
+        )
     terms = content_words(reference) | identifiers(reference)
     if not terms:  # a short reference such as "Yes" or "No"
         same = _normalized(reference) in _normalized(answer)

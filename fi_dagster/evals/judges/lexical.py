@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 STOPWORDS = frozenset(
@@ -71,10 +72,10 @@ REFUSALS = (  # first person, so "if you are unable to log in" is not a refusal
     "as an ai",
 )
 # Capitalised words that are not names a text could invent.
-COMMON_CAPITALISED = frozenset(
-    "i january february march april may june july august september october november "
-    "december monday tuesday wednesday thursday friday saturday sunday".split()
-)
+MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august")
+MONTHS += ("september", "october", "november", "december")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+COMMON_CAPITALISED = frozenset(("i", *MONTHS, *WEEKDAYS))
 _WORD = re.compile(r"[a-z0-9]+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 _IDENTIFIER = re.compile(r"[\w.-]*\d[\w.-]*")
@@ -131,20 +132,24 @@ def number_forms(text: str) -> set[str]:
     A number matches by its digits without separators or leading zeros ("$12.34" and
     "1234" cents) or by value ("5,830.50" and "5830.5").
     """
-    forms = set()
+    return set().union(*_numbers(text))
+
+
+def _numbers(text: str) -> list[set[str]]:
+    """The forms of each number in ``text``, in order."""
+    found = []
     for raw in _NUMBER.findall(text):
         token = raw.rstrip(".,")
-        forms.add(re.sub(r"\D", "", token).lstrip("0") or "0")
-        try:
+        forms = {re.sub(r"\D", "", token).lstrip("0") or "0"}
+        with contextlib.suppress(ValueError):
             forms.add(repr(float(token.replace(",", ""))))
-        except ValueError:
-            pass
-    return forms
+        found.append(forms)
+    return found
 
 
 def mentioned_in(token: str, text: str, text_numbers: set[str]) -> bool:
     """Whether ``token`` (a specific) appears in ``text``, numbers compared by value."""
     if token in text.lower():
         return True
-    forms = number_forms(token)
-    return bool(forms & text_numbers)
+    numbers = _numbers(token)  # "2024-06-02" needs 2024, 6 and 2 all present
+    return bool(numbers) and all(forms & text_numbers for forms in numbers)

@@ -81,7 +81,10 @@ class OpenAIJudge:
         return run_blocking(self._judge_all(requests, budget, on_verdict))
 
     async def _judge_all(
-        self, requests: list[JudgeRequest], budget: Budget | None, on_verdict: VerdictCallback | None
+        self,
+        requests: list[JudgeRequest],
+        budget: Budget | None,
+        on_verdict: VerdictCallback | None,
     ) -> list[JudgeVerdict]:
         def done(index: int, outcome: Outcome[JudgeVerdict]) -> None:
             if on_verdict is not None:

@@ -46,4 +46,3 @@ class PromptRenderer:
             source, _, _ = self._env.loader.get_source(self._env, name)  # type: ignore[union-attr]
             digest.update(f"{name}\0{source}\0".encode())
         return digest.hexdigest()
-

@@ -42,7 +42,9 @@ async def complete(
         if exc.status_code in RETRYABLE_STATUS or exc.status_code >= 500:
             kind = "rate_limited" if exc.status_code == 429 else "server_error"
             retry_after = retry_after_s(exc.response.headers)
-            raise TransientError(f"HTTP {exc.status_code}: {exc.message}", retry_after, kind) from None
+            raise TransientError(
+                f"HTTP {exc.status_code}: {exc.message}", retry_after, kind
+            ) from None
         raise
     except openai.APITimeoutError as exc:
         raise TransientError(f"timeout: {exc}", kind="timeout") from None

@@ -1,0 +1,138 @@
+"""Stream one OTLP JSON Lines file into the day: parse, validate, normalize, spool.
+
+This is the hot path of ingestion (a million spans a night): one JSON parse per line, one
+pass over each span's attributes, rows as tuples, resources decoded once per line.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, BinaryIO
+
+import orjson
+
+from fi_dagster.traces import conventions as cv
+from fi_dagster.traces.counts import FileCounts
+from fi_dagster.traces.day import DayState
+from fi_dagster.traces.files import numbered_lines
+from fi_dagster.traces.normalize import ROW_COLUMNS, SpanNormalizer
+from fi_dagster.traces.otlp import (
+    AttributeDecoder,
+    BadSpan,
+    MalformedLine,
+    request_spans,
+    span_identity,
+    span_status,
+    span_times,
+)
+
+_CONVENTION = ROW_COLUMNS.index("convention")
+
+
+class OtlpReader:
+    """Reads OTLP files into one ``DayState``."""
+
+    def __init__(self, day: DayState) -> None:
+        self.day = day
+        self.decoder = AttributeDecoder(day.config.max_attribute_chars)
+        self.normalizer = SpanNormalizer(self.decoder)
+
+    def read(self, stream: BinaryIO, key: str) -> None:
+        file = FileCounts(spans_by_convention=Counter())
+        for number, line in numbered_lines(stream):
+            file.lines += 1
+            request = self._parse(line, key, number, file)
+            if request is None:
+                continue
+            try:
+                pairs = list(request_spans(request))
+            except MalformedLine as exc:
+                self._bad_line(file, key, number, str(exc), line)
+                continue
+            self._spans(pairs, key, number, file)
+        self.day.counts.add_file(file)
+
+    def _parse(self, line: bytes, key: str, number: int, file: FileCounts) -> Any:
+        try:
+            return orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            error = exc
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:  # keep the line, with U+FFFD for the bytes that are not text
+            file.invalid_utf8_lines += 1
+            try:
+                return orjson.loads(line.decode("utf-8", errors="replace"))
+            except orjson.JSONDecodeError as exc:
+                error = exc
+        self._bad_line(file, key, number, f"not JSON: {error}", line)
+        return None
+
+    def _bad_line(self, file: FileCounts, key: str, number: int, reason: str, raw: Any) -> None:
+        file.bad_lines += 1
+        self.day.quarantine.add(key, number, reason, raw)
+
+    def _spans(self, pairs: list[tuple[Any, Any]], key: str, number: int, file) -> None:
+        day, decoder, normalizer = self.day, self.decoder, self.normalizer
+        resource_raw: Any = _NOT_YET
+        for raw_resource, span in pairs:
+            if raw_resource is not resource_raw:
+                resource_raw = raw_resource
+                resource = decoder.decode(raw_resource)
+                service = resource.get(cv.SERVICE_NAME)
+                service = service if isinstance(service, str) else None
+                resource_values = day.resolver.values(resource)
+            try:
+                ids = span_identity(span)
+                times = span_times(span)
+            except BadSpan as exc:
+                self._reject(span, (key, number), str(exc))
+                continue
+            if times[1] < times[0]:
+                self._reject(span, (key, number), "ends before it starts", ends_before_start=True)
+                continue
+            if not day.first_sighting(ids[3]):
+                self._duplicate(span)
+                continue
+            name = span.get("name")
+            name = name if name.__class__ is str else ("" if name is None else str(name))
+            row, attrs = normalizer.row(
+                ids,
+                times,
+                span_status(span),
+                name,
+                span.get("attributes"),
+                service,
+                span.get("events"),
+                key,
+            )
+            self._count(row[_CONVENTION], file)
+            day.resolver.observe(ids[0], ids[2] is None, times[0], name, attrs, resource_values)
+            day.spool.add(row)
+
+    def _duplicate(self, span: dict[str, Any]) -> None:
+        attrs = self.decoder.decode(span.get("attributes"))
+        self.decoder.wrong_type = self.decoder.oversized = 0
+        self.day.counts[cv.detect_convention(attrs)].duplicate_spans += 1
+
+    def _count(self, convention: str, file: FileCounts) -> None:
+        counts = self.day.counts[convention]
+        counts.spans += 1
+        file.spans_by_convention[convention] += 1
+        decoder = self.decoder
+        if decoder.wrong_type or decoder.oversized:
+            counts.wrong_type_values += decoder.wrong_type
+            counts.oversized_attributes += decoder.oversized
+            decoder.wrong_type = decoder.oversized = 0
+
+    def _reject(
+        self, span: Any, where: tuple[str, int], reason: str, *, ends_before_start: bool = False
+    ) -> None:
+        attrs = self.decoder.decode(span.get("attributes")) if isinstance(span, dict) else {}
+        self.decoder.wrong_type = self.decoder.oversized = 0
+        self.day.reject(
+            cv.detect_convention(attrs), where, reason, span, ends_before_start=ends_before_start
+        )
+
+
+_NOT_YET = object()

@@ -1,0 +1,45 @@
+"""Bad input kept for inspection: one JSON line per rejected line or span, beside the partition.
+
+Records are spooled to a local temporary file while the day streams past (memory stays flat
+however much of the input is bad) and stored as ``dt=<day>/quarantine.jsonl`` at the end. A
+clean re-run removes the quarantine object an earlier run left behind.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from typing import Any, Protocol
+
+import orjson
+
+
+class QuarantineStore(Protocol):
+    def write_bytes(self, key: str, data: bytes) -> str: ...
+    def delete_prefix(self, prefix: str) -> int: ...
+
+
+class Quarantine:
+    """Collects ``{"file", "line", "reason", "raw"}`` records for one partition."""
+
+    def __init__(self) -> None:
+        self._spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed by store()
+        self.count = 0
+
+    def add(self, source: str, line: int, reason: str, raw: Any) -> None:
+        if isinstance(raw, bytes):
+            raw = raw.decode("utf-8", errors="replace")
+        record = {"file": source, "line": line, "reason": reason, "raw": raw}
+        self._spool.write(orjson.dumps(record, default=str) + b"\n")
+        self.count += 1
+
+    def store(self, store: QuarantineStore, partition_prefix: str) -> str | None:
+        """Write the records to ``<partition_prefix>quarantine.jsonl``; None when there are none."""
+        key = f"{partition_prefix}quarantine.jsonl"
+        try:
+            if not self.count:
+                store.delete_prefix(key)
+                return None
+            self._spool.seek(0)
+            return store.write_bytes(key, self._spool.read())
+        finally:
+            self._spool.close()

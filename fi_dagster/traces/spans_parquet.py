@@ -1,0 +1,146 @@
+"""Canonical spans on disk: columnar batches in, one Parquet file per partition out.
+
+Rows stream into a local spool (Arrow IPC: written and read back at memory speed, no encoding)
+in bounded batches while the day is read. Cohorts are only known once every span of a trace
+has been seen, so a second pass copies the spool, batch by batch, into the partition's Parquet
+file with the cohort and partition columns added. Neither pass holds more than one batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from fi_dagster.traces.cohorts import UNKNOWN_COHORT, Cohort
+from fi_dagster.traces.normalize import ROW_COLUMNS
+from fi_dagster.traces.schema import COHORT_COLUMNS, SPAN_COLUMNS, SPAN_SCHEMA
+
+ROW_SCHEMA = pa.schema([SPAN_SCHEMA.field(name) for name in ROW_COLUMNS])
+OUTPUT_COMPRESSION = "zstd"
+# Few distinct values: dictionary-encode these; the rest (ids, text, JSON) are plain.
+DICTIONARY_COLUMNS = [
+    "partition_date",
+    "name",
+    "span_kind",
+    "status",
+    "service_name",
+    "model",
+    "provider",
+    "span_model",
+    "convention",
+    "source_file",
+    "tenant",
+    "route",
+    "prompt_version",
+]
+_UNKNOWN: Cohort = (UNKNOWN_COHORT,) * len(COHORT_COLUMNS)  # type: ignore[assignment]
+
+
+def rows_table(rows: Sequence[tuple]) -> pa.Table:
+    """Row tuples (``ROW_COLUMNS`` order) as one Arrow table; the transpose runs in C."""
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(ROW_COLUMNS)
+    arrays = [pa.array(values, type=f.type) for values, f in zip(columns, ROW_SCHEMA, strict=True)]
+    return pa.Table.from_arrays(arrays, schema=ROW_SCHEMA)
+
+
+class SpanSpool:
+    """Pass one: rows accumulate and leave in batches of ``chunk`` to a local Arrow IPC file."""
+
+    def __init__(self, path: Path, chunk: int) -> None:
+        self.path, self.chunk = path, chunk
+        self.rows: list[tuple] = []
+        self.written = 0
+        self._sink = pa.OSFile(str(path), "wb")
+        self._writer = pa.ipc.new_file(self._sink, ROW_SCHEMA)
+
+    def add(self, row: tuple) -> None:
+        self.rows.append(row)
+        if len(self.rows) >= self.chunk:
+            self.flush()
+
+    def add_table(self, table: pa.Table) -> None:
+        """Rows already columnar (canonical Parquet input), conformed to ``ROW_SCHEMA``."""
+        self.flush()
+        self._writer.write_table(table, max_chunksize=self.chunk)
+        self.written += table.num_rows
+
+    def flush(self) -> None:
+        if self.rows:
+            self._writer.write_table(rows_table(self.rows))
+            self.written += len(self.rows)
+            self.rows = []
+
+    def close(self) -> None:
+        if self._sink.closed:
+            return
+        self.flush()
+        self._writer.close()
+        self._sink.close()
+
+
+def write_partition(
+    spool: Path, out: Path, partition_date: str, cohorts: dict[str, Cohort], chunk: int
+) -> int:
+    """Pass two: the spool plus partition date and cohorts, in schema order; rows written."""
+    written = 0
+    with (
+        pa.OSFile(str(spool)) as source,  # not memory-mapped: mapped pages would count as RSS
+        pq.ParquetWriter(
+            out,
+            SPAN_SCHEMA,
+            compression=OUTPUT_COMPRESSION,
+            use_dictionary=DICTIONARY_COLUMNS,
+        ) as writer,
+    ):
+        reader = pa.ipc.open_file(source)
+        for i in range(reader.num_record_batches):
+            batch = reader.get_batch(i)
+            writer.write_table(_with_cohorts(batch, partition_date, cohorts), chunk)
+            written += batch.num_rows
+    return written
+
+
+def _with_cohorts(batch: pa.RecordBatch, partition_date: str, cohorts: dict[str, Cohort]):
+    found = [cohorts.get(t, _UNKNOWN) for t in batch.column("trace_id").to_pylist()]
+    columns: dict[str, Any] = dict(zip(batch.schema.names, batch.columns, strict=True))
+    columns["partition_date"] = pa.array([partition_date] * batch.num_rows, pa.string())
+    for i, name in enumerate(COHORT_COLUMNS):
+        columns[name] = pa.array([c[i] for c in found], pa.string())
+    return pa.Table.from_arrays([columns[name] for name in SPAN_COLUMNS], schema=SPAN_SCHEMA)
+
+
+def _nullable_ints(dtype: pa.DataType) -> Any:
+    return pd.Int64Dtype() if dtype == pa.int64() else None
+
+
+def read_spans(source: Any, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """A canonical spans Parquet file (path or file object) as a DataFrame.
+
+    ``columns`` limits what is read (a column the file predates comes back all null);
+    token counts are nullable integers.
+    """
+    wanted = list(columns) if columns is not None else None
+    present = set(pq.read_schema(source).names)
+    if hasattr(source, "seek"):
+        source.seek(0)
+    table = pq.read_table(source, columns=[c for c in wanted if c in present] if wanted else None)
+    frame = table.to_pandas(types_mapper=_nullable_ints)
+    for name in wanted or ():
+        if name not in frame:
+            frame[name] = pd.Series([None] * len(frame), dtype=_dtype_of(name), index=frame.index)
+    return frame[wanted] if wanted else frame
+
+
+def _dtype_of(name: str) -> Any:
+    arrow_type = SPAN_SCHEMA.field(name).type if name in SPAN_SCHEMA.names else pa.string()
+    return _nullable_ints(arrow_type) or arrow_type.to_pandas_dtype()
+
+
+def empty_spans(columns: Sequence[str] | None = None) -> pd.DataFrame:
+    frame = SPAN_SCHEMA.empty_table().to_pandas(types_mapper=_nullable_ints)
+    return frame[list(columns)] if columns is not None else frame

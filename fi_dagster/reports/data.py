@@ -66,7 +66,8 @@ def _trends(warehouse, day: str, trailing_days: int) -> list[tuple[Series, str]]
             points = [(d, _value(by_day, d)) for d in dates]
             trends.append((Series(f"{evaluator} pass rate", points), "{:.1%}"))
     if not cost.empty:
-        by_day = cost.groupby("partition_date")["cost_usd"].sum(min_count=1)
+        day_rows = cost[(cost[["model", "tenant", "route"]] == ALL).all(axis=1)]
+        by_day = day_rows.set_index("partition_date")["cost_usd"]
         trends.append(
             (Series("LLM cost (USD)", [(d, _value(by_day, d)) for d in dates]), "${:.2f}")
         )
@@ -75,6 +76,13 @@ def _trends(warehouse, day: str, trailing_days: int) -> list[tuple[Series, str]]
         points = [(d, _value(by_day, d)) for d in dates]
         trends.append((Series("slowest step p99 (ms)", points), "{:,.0f}"))
     return trends
+
+
+def _full_cost_rows(cost: pd.DataFrame) -> pd.DataFrame:
+    """Model × tenant × route rows only; the "*" roll-ups would double-count in a table."""
+    if cost.empty:
+        return cost
+    return cost[(cost[["model", "tenant", "route"]] != ALL).all(axis=1)]
 
 
 def _value(series: pd.Series, key: str) -> float | None:
@@ -92,7 +100,7 @@ def gather(warehouse, days: list[str], trailing_days: int = 28) -> DailyReport:
         quality=_dimension_rows(warehouse.read_partition("fi_quality_daily", day)).to_dict(
             "records"
         ),
-        cost=warehouse.read_partition("fi_cost_daily", day)
+        cost=_full_cost_rows(warehouse.read_partition("fi_cost_daily", day))
         .sort_values("cost_usd", ascending=False, na_position="first")
         .to_dict("records"),
         latency=latency.sort_values("p99_ms", ascending=False).head(20).to_dict("records"),

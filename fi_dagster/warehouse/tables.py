@@ -96,6 +96,7 @@ cost_daily = Table(
     *_counts("n_calls", "n_traces", "prompt_tokens", "completion_tokens"),
     Column("cost_usd", Float),  # NULL when the model's price is unknown
     Column("price_known", Boolean),
+    *_counts("cached_prompt_tokens", "reasoning_tokens"),
     *_floats("cost_per_trace_p50", "cost_per_trace_p95", "judge_cost_usd"),
 )
 

@@ -50,6 +50,22 @@ def _quality(day: str, rate: float, tenant: str = "*") -> pd.DataFrame:
     )
 
 
+def _cost(model: str, tenant: str, route: str, usd: float) -> dict:
+    return dict(
+        model=model,
+        tenant=tenant,
+        route=route,
+        n_calls=10,
+        n_traces=5,
+        prompt_tokens=1000,
+        completion_tokens=200,
+        cost_usd=usd,
+        cost_per_trace_p50=0.1,
+        cost_per_trace_p95=0.2,
+        judge_cost_usd=0.0,
+    )
+
+
 @pytest.fixture
 def warehouse(sqlite_url) -> Warehouse:
     wh = Warehouse(sqlite_url)
@@ -59,23 +75,7 @@ def warehouse(sqlite_url) -> Warehouse:
         wh.replace_partition(
             "fi_cost_daily",
             day,
-            pd.DataFrame(
-                [
-                    dict(
-                        model="gpt-4o",
-                        tenant=EVIL,
-                        route="rag_qa",
-                        n_calls=10,
-                        n_traces=5,
-                        prompt_tokens=1000,
-                        completion_tokens=200,
-                        cost_usd=0.5 + i,
-                        cost_per_trace_p50=0.1,
-                        cost_per_trace_p95=0.2,
-                        judge_cost_usd=0.0,
-                    )
-                ]
-            ),
+            pd.DataFrame([_cost("gpt-4o", EVIL, "rag_qa", 0.5 + i), _cost("*", "*", "*", 0.5 + i)]),
         )
         wh.replace_partition(
             "fi_latency_daily",
@@ -128,6 +128,7 @@ def test_report_shows_the_day_and_keeps_trace_text_inert(warehouse):
     assert "&lt;script&gt;" in html
     assert f"tenant={EVIL}" in text and "Groundedness" in text
     assert "94.0%" in text  # overall pass rate of the last day
+    assert "max $4.50" in text  # the cost trend reads the day's "*" row, not a sum with it
 
 
 def test_trends_are_inline_svg_with_one_point_per_day(warehouse):

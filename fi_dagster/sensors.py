@@ -53,7 +53,7 @@ def regressions_alert_sensor(
     store, sink = warehouse.warehouse(), alerts.sink()
     ledger = alerts.ledger(store)
     enqueued = 0
-    for record in records:
+    for record in (r for r in records if r.partition_key):
         found = store.read_partition("fi_regressions", record.partition_key)
         enqueued += ledger.enqueue(pageable(found, config), sink.channel, run_id=record.run_id)
     report = _deliver(alerts, warehouse, config.max_attempts)

@@ -16,7 +16,14 @@ from fi_dagster.config import EvaluationConfig
 from fi_dagster.evals.budget import Budget
 from fi_dagster.evals.cache import JudgmentCache
 from fi_dagster.evals.cost import judge_cost_usd
-from fi_dagster.evals.evaluators import Evaluator, Finding, JudgeTask, JudgeUsage, all_evaluators
+from fi_dagster.evals.evaluators import (
+    OPT_IN,
+    Evaluator,
+    Finding,
+    JudgeTask,
+    JudgeUsage,
+    all_evaluators,
+)
 from fi_dagster.evals.judges.base import Judge, JudgeVerdict
 from fi_dagster.evals.judging import judge_requests
 from fi_dagster.evals.results import EvalResult, results_frame
@@ -65,7 +72,13 @@ def _enabled(config: EvaluationConfig) -> list[Evaluator]:
     unknown = sorted(set(config.evaluators) - {e.name for e in known})
     if unknown:
         log.warning("ignoring unknown evaluators in the configuration: %s", unknown)
-    return [e for e in known if config.evaluator(e.name).enabled]
+    return [e for e in known if _is_enabled(config, e.name)]
+
+
+def _is_enabled(config: EvaluationConfig, name: str) -> bool:
+    """As configured; an evaluator the YAML does not mention runs unless it is opt-in."""
+    configured = config.evaluators.get(name)
+    return configured.enabled if configured is not None else name not in OPT_IN
 
 
 def _assess(evaluator: Evaluator, trace: Trace) -> list[Finding | JudgeTask]:

@@ -16,6 +16,7 @@ import pandas as pd
 
 from fi_dagster.config import PriceOverride
 from fi_dagster.stats.cost import span_costs
+from fi_dagster.traces.facts import trace_facts
 from fi_dagster.traces.schema import COHORT_COLUMNS
 
 STEP_SPAN_COLUMNS = (
@@ -24,6 +25,7 @@ STEP_SPAN_COLUMNS = (
     "parent_span_id",
     "name",
     "span_kind",
+    "status",
     "start_time",
     "end_time",
     "latency_ms",
@@ -68,17 +70,16 @@ def _span_cost(spans: pd.DataFrame, on_date: str | date, prices: Sequence[PriceO
 
 
 def trace_totals(spans: pd.DataFrame) -> pd.DataFrame:
-    """One row per trace: cohort, duration (`latency_ms`, first start to last end, else the
+    """One row per trace: cohort, duration (`latency_ms`: first start to last end, else the
     longest span), prompt tokens and LLM cost (NaN if no call was priced)."""
+    facts = trace_facts(spans).set_index("trace_id")
     grouped = spans.groupby("trace_id", sort=True)
-    traces = grouped.agg(
-        **{c: (c, "first") for c in COHORT_COLUMNS},
-        _start=("start_time", "min"),
-        _end=("end_time", "max"),
-        _longest=("latency_ms", "max"),
-        prompt_tokens=("prompt_tokens", "sum"),
-    )
-    traces["cost_usd"] = grouped["cost_usd"].sum(min_count=1)
-    span_ms = (traces["_end"] - traces["_start"]).dt.total_seconds() * 1000.0
-    traces["latency_ms"] = span_ms.fillna(traces["_longest"])
-    return traces.drop(columns=["_start", "_end", "_longest"]).reset_index()
+    latency = facts["latency_ms"].fillna(grouped["latency_ms"].max())
+    return pd.DataFrame(
+        {
+            **{c: facts[c] for c in COHORT_COLUMNS},
+            "latency_ms": latency,
+            "prompt_tokens": facts["prompt_tokens"].astype(float),
+            "cost_usd": grouped["cost_usd"].sum(min_count=1).reindex(facts.index),
+        }
+    ).reset_index()

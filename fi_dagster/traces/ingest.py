@@ -83,7 +83,7 @@ def ingest_partition(
             "check FI_TRACES_URI and that the collector wrote this day)"
         )
     with tempfile.TemporaryDirectory(prefix="fi-ingest-") as tmp:
-        spool = SpanSpool(Path(tmp) / "spool.parquet", config.chunk_spans)
+        spool = SpanSpool(Path(tmp) / "spool.arrow")
         day = DayState(partition_date, config, CohortResolver(mapping), spool)
         try:
             with _cyclic_gc_paused():

@@ -8,7 +8,6 @@ otherwise left out of its column and kept in ``attributes``; either way it is co
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -17,37 +16,26 @@ from fi_dagster.traces import conventions as cv
 from fi_dagster.traces import key_roles as kr
 from fi_dagster.traces import messages as msg
 from fi_dagster.traces import tokens
-from fi_dagster.traces.otlp import AttributeDecoder
-from fi_dagster.traces.schema import SPAN_COLUMNS, SPAN_KINDS
+from fi_dagster.traces.content import (
+    JSON_KEYS,
+    NO_CONTENT,
+    Content,
+    ContentReader,
+    invoked_model,
+    response_format,
+)
+from fi_dagster.traces.otlp import INT64_MAX, AttributeDecoder
+from fi_dagster.traces.schema import SPAN_COLUMNS
+from fi_dagster.traces.span_kinds import span_kind
 
+_INT64_LIMIT = float(INT64_MAX + 1)  # a float count below this fits an int64
 LATER_COLUMNS = ("partition_date", "model", "prompt_version", "route", "tenant")
 ROW_COLUMNS = tuple(c for c in SPAN_COLUMNS if c not in LATER_COLUMNS)
-_KIND_SET = frozenset(SPAN_KINDS)
-
-_JSON_KEYS = frozenset(
-    (
-        cv.INPUT_MESSAGES_JSON,
-        cv.OUTPUT_MESSAGES_JSON,
-        cv.SYSTEM_INSTRUCTIONS_JSON,
-        cv.TOOL_DEFINITIONS_JSON,
-        cv.DOCUMENTS_JSON,
-    )
-)
 
 
-def _json_or_none(value: Any) -> str | None:
-    return orjson.dumps(value, default=str).decode() if value else None
-
-
-@dataclass(slots=True)
-class _Content:
-    inputs: list[dict[str, Any]]
-    outputs: list[dict[str, Any]]
-    documents: list[dict[str, Any]]
-    tools: list[Any]
-
-
-_NO_CONTENT = _Content([], [], [], [])
+def _json_or_none(value: Any) -> bytes | None:
+    """JSON as UTF-8 bytes (Arrow takes them for string columns without a decode)."""
+    return orjson.dumps(value, default=str) if value else None
 
 
 class SpanNormalizer:
@@ -56,17 +44,12 @@ class SpanNormalizer:
     def __init__(self, decoder: AttributeDecoder) -> None:
         self.decoder = decoder
         self.roles = kr.KeyRoles()
+        self.content = ContentReader(decoder)
 
     def scan(self, items: Any) -> tuple[dict[str, Any], list, list, msg.Flattened, dict]:
         """One pass over a span's OTLP attributes: decoded, each field's preferred value (and
         its key), flattened lists, and what no field maps. Odd entries are dropped, counted."""
-        decoder = self.decoder
-        counted = (decoder.wrong_type, decoder.oversized)
-        try:
-            return self._scan(items)
-        except (TypeError, KeyError, AttributeError):
-            decoder.wrong_type, decoder.oversized = counted  # start over, counting once
-            return self._scan(decoder.clean(items))
+        return self.decoder.tolerant(self._scan, items)
 
     def _scan(self, items: Any) -> tuple[dict[str, Any], list, list, msg.Flattened, dict]:
         attrs: dict[str, Any] = {}
@@ -128,10 +111,10 @@ class SpanNormalizer:
             for v, k in zip(values[kr.N_TEXT : kr.PARAMS], keys[kr.N_TEXT : kr.PARAMS], strict=True)
         ]
         params = values[kr.PARAMS]
-        model = model or _invoked_model(params)
+        model = model or invoked_model(params)
         kind = span_kind(attrs, flat)
-        has_json = not _JSON_KEYS.isdisjoint(attrs)
-        content = self._content(attrs, flat, unmapped) if flat or has_json else _NO_CONTENT
+        has_json = not JSON_KEYS.isdisjoint(attrs)
+        content = self.content.content(attrs, flat, unmapped) if flat or has_json else NO_CONTENT
         if input_text is None and content.inputs:
             input_text = msg.as_text(content.inputs[-1].get("content"))
         if output_text is None and content.outputs:
@@ -165,11 +148,11 @@ class SpanNormalizer:
             _json_or_none(content.documents),
             session,
             user,
-            orjson.dumps(unmapped, default=str).decode(),
+            orjson.dumps(unmapped, default=str),
             model,
             cv.detect_convention(attrs),
             _json_or_none(content.tools),
-            _json_or_none(_response_format(params, attrs)),
+            _json_or_none(response_format(params, attrs)),
             source_file,
             *counts[3:],
         )
@@ -191,42 +174,6 @@ class SpanNormalizer:
             unmapped[key] = value
         return number
 
-    def _content(self, attrs: dict, flat: msg.Flattened, unmapped: dict) -> _Content:
-        inputs = msg.flattened_messages(flat, cv.INPUT_MESSAGE_PREFIXES)
-        outputs = msg.flattened_messages(flat, cv.OUTPUT_MESSAGE_PREFIXES)
-        if not inputs:
-            if cv.INPUT_MESSAGES_JSON in attrs:
-                inputs = self._json_messages(attrs, cv.INPUT_MESSAGES_JSON, unmapped)
-            system = self._parsed_json(attrs, cv.SYSTEM_INSTRUCTIONS_JSON, unmapped)
-            system = msg.system_message(system)
-            inputs = [system, *inputs] if system else inputs
-        if not outputs and cv.OUTPUT_MESSAGES_JSON in attrs:
-            outputs = self._json_messages(attrs, cv.OUTPUT_MESSAGES_JSON, unmapped)
-        documents = msg.documents(flat, self._parsed_json(attrs, cv.DOCUMENTS_JSON, unmapped))
-        tools = msg.tool_definitions(
-            flat, self._parsed_json(attrs, cv.TOOL_DEFINITIONS_JSON, unmapped)
-        )
-        return _Content(inputs, outputs, documents, tools)
-
-    def _parsed_json(self, attrs: dict[str, Any], key: str, unmapped: dict) -> Any:
-        """The parsed JSON attribute, removed from ``unmapped``; None (kept, counted) if bad."""
-        if key not in attrs:
-            return None
-        parsed = msg.json_value(attrs[key])
-        if parsed is None and attrs[key] not in (None, "null"):
-            self.decoder.wrong_type += 1
-            return None
-        unmapped.pop(key, None)
-        return parsed
-
-    def _json_messages(self, attrs: dict, key: str, unmapped: dict) -> list[dict[str, Any]]:
-        parsed = self._parsed_json(attrs, key, unmapped)
-        messages = msg.json_messages(parsed)
-        if messages is None and parsed is not None:
-            self.decoder.wrong_type += 1
-            unmapped[key] = attrs[key]
-        return messages or []
-
 
 def _whole_number(value: Any) -> int | None:
     """A non-negative whole number from a float or numeric string; None if there is none."""
@@ -236,10 +183,10 @@ def _whole_number(value: Any) -> int | None:
         number = float(value)
     except ValueError:
         return None
-    return int(number) if number.is_integer() and number >= 0 else None
+    return int(number) if number.is_integer() and 0 <= number < _INT64_LIMIT else None
 
 
-def _estimate(counts: list, model: str | None, content: _Content, inp: Any, out: Any) -> bool:
+def _estimate(counts: list, model: str | None, content: Content, inp: Any, out: Any) -> bool:
     """Fill missing prompt / completion counts in place; True if any was estimated."""
     estimated = False
     if counts[0] is None:
@@ -249,62 +196,6 @@ def _estimate(counts: list, model: str | None, content: _Content, inp: Any, out:
         counts[1] = tokens.completion_tokens(model, content.outputs, out)
         estimated = estimated or counts[1] is not None
     return estimated
-
-
-def _parameters(params: Any) -> dict[str, Any]:
-    params = msg.json_value(params)
-    return params if isinstance(params, dict) else {}
-
-
-def _invoked_model(params: Any) -> str | None:
-    """The requested model from the invocation parameters (some spans carry it only there)."""
-    if params is None:
-        return None
-    model = _parameters(params).get(cv.INVOCATION_MODEL)
-    return model if isinstance(model, str) and model else None
-
-
-def _response_format(params: Any, attrs: dict[str, Any]) -> Any:
-    if params is not None and (
-        not isinstance(params, str) or cv.INVOCATION_RESPONSE_FORMAT in params
-    ):
-        found = _parameters(params).get(cv.INVOCATION_RESPONSE_FORMAT)
-        if found:
-            return found
-    if attrs.get(cv.GENAI_OUTPUT_TYPE) == cv.GENAI_OUTPUT_TYPE_JSON:
-        return {"type": "json_object"}
-    return None
-
-
-def _first(attrs: dict[str, Any], keys: tuple[str, ...]) -> tuple[str | None, Any]:
-    for key in keys:
-        value = attrs.get(key)
-        if value is not None and value != "":
-            return key, value
-    return None, None
-
-
-def span_kind(attrs: dict[str, Any], flat: msg.Flattened | None = None) -> str:
-    """The canonical kind: declared by the convention, else inferred from what the span holds."""
-    for key in cv.SPAN_KIND_KEYS:
-        declared = attrs.get(key)
-        if isinstance(declared, str):
-            declared = declared.upper()
-            declared = cv.SPAN_KIND_ALIASES.get(declared, declared)
-            if declared in _KIND_SET:
-                return declared
-    operation = attrs.get(cv.GENAI_OPERATION)
-    if operation in cv.GENAI_OPERATION_KINDS:
-        return cv.GENAI_OPERATION_KINDS[operation]
-    if cv.EMBEDDING_MODEL in attrs:
-        return "EMBEDDING"
-    if flat and any(p + "." in flat for p in cv.DOCUMENT_PREFIXES):
-        return "RETRIEVER"
-    if _first(attrs, cv.TOOL_NAME_KEYS)[1] is not None:
-        return "TOOL"
-    if _first(attrs, cv.MODEL_KEYS)[1] is not None:
-        return "LLM"
-    return "UNKNOWN"
 
 
 def _exception_message(events: Any) -> str | None:

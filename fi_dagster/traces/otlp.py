@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 class MalformedLine(ValueError):
@@ -26,6 +28,7 @@ class BadSpan(ValueError):
 
 
 _STATUS = {0: "UNSET", 1: "OK", 2: "ERROR"}
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 _STATUS_NAMES = {"STATUS_CODE_UNSET": "UNSET", "STATUS_CODE_OK": "OK", "STATUS_CODE_ERROR": "ERROR"}
 TRUNCATION_MARK = "…[truncated {} chars]"
 
@@ -44,12 +47,17 @@ class AttributeDecoder:
 
     def decode(self, items: Any) -> dict[str, Any]:
         """The attributes as ``{key: python value}``; never raises on odd entries."""
+        return self.tolerant(self._decode, items)
+
+    def tolerant(self, read: Callable[[Any], T], items: Any) -> T:
+        """``read(items)`` on the fast path; if an entry is malformed, ``read`` of the valid
+        entries only (the odd ones counted once, whatever the first attempt had counted)."""
         counted = (self.wrong_type, self.oversized)
         try:
-            return self._decode(items)
+            return read(items)
         except (TypeError, KeyError, AttributeError):
-            self.wrong_type, self.oversized = counted  # start over, counting once
-            return self._decode(self.clean(items))
+            self.wrong_type, self.oversized = counted
+            return read(self.clean(items))
 
     def _decode(self, items: Any) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -115,13 +123,15 @@ class AttributeDecoder:
         return raw if isinstance(raw, int | float | bool) or raw is None else str(raw)
 
     def _int(self, raw: Any) -> Any:
-        if raw.__class__ is int:
-            return raw
+        """OTLP ints are 64-bit; anything else is kept as text (JSON and Parquet need int64)."""
         try:
-            return int(raw)
+            number = raw if raw.__class__ is int else int(raw)
         except (TypeError, ValueError):
-            self.wrong_type += 1
-            return self._text(raw) if isinstance(raw, str) else raw
+            number = None
+        if number is not None and INT64_MIN <= number <= INT64_MAX:
+            return number
+        self.wrong_type += 1
+        return self._text(raw) if isinstance(raw, str) else str(raw)
 
     def _float(self, raw: Any) -> Any:
         if raw.__class__ is float or raw.__class__ is int:
@@ -219,13 +229,16 @@ def _hex_id(value: Any, n_bytes: int, field: str) -> str:
 
 
 def span_times(span: dict[str, Any]) -> tuple[int, int]:
-    """``(start_ns, end_ns)``; raises ``BadSpan`` when either is missing or not an integer."""
+    """``(start_ns, end_ns)``; raises ``BadSpan`` unless both are integers OTLP allows."""
     try:
-        return int(span["startTimeUnixNano"]), int(span["endTimeUnixNano"])
+        start, end = int(span["startTimeUnixNano"]), int(span["endTimeUnixNano"])
     except KeyError as exc:
         raise BadSpan(f"missing {exc.args[0]}") from None
     except (TypeError, ValueError) as exc:
         raise BadSpan(f"timestamp is not an integer: {exc}") from None
+    if not (0 < start <= INT64_MAX and 0 < end <= INT64_MAX):
+        raise BadSpan(f"timestamp out of range: {start}, {end}")
+    return start, end
 
 
 def span_status(span: dict[str, Any]) -> tuple[str, str | None]:

@@ -53,10 +53,12 @@ class OtlpReader:
         self.day.counts.add_file(file)
 
     def _parse(self, line: bytes, key: str, number: int, file: FileCounts) -> Any:
+        # Reasons are kept as text: holding an exception would tie its frame (and the line)
+        # into a reference cycle, which nothing collects while the cyclic GC is paused.
         try:
             return orjson.loads(line)
         except orjson.JSONDecodeError as exc:
-            error = exc
+            reason = f"not JSON: {exc}"
         try:
             line.decode("utf-8")
         except UnicodeDecodeError:  # keep the line, with U+FFFD for the bytes that are not text
@@ -64,8 +66,8 @@ class OtlpReader:
             try:
                 return orjson.loads(line.decode("utf-8", errors="replace"))
             except orjson.JSONDecodeError as exc:
-                error = exc
-        self._bad_line(file, key, number, f"not JSON: {error}", line)
+                reason = f"not JSON: {exc}"
+        self._bad_line(file, key, number, reason, line)
         return None
 
     def _bad_line(self, file: FileCounts, key: str, number: int, reason: str, raw: Any) -> None:
@@ -73,15 +75,12 @@ class OtlpReader:
         self.day.quarantine.add(key, number, reason, raw)
 
     def _spans(self, pairs: list[tuple[Any, Any]], key: str, number: int, file) -> None:
-        day, decoder, normalizer = self.day, self.decoder, self.normalizer
+        day, normalizer = self.day, self.normalizer
         resource_raw: Any = _NOT_YET
         for raw_resource, span in pairs:
             if raw_resource is not resource_raw:
                 resource_raw = raw_resource
-                resource = decoder.decode(raw_resource)
-                service = resource.get(cv.SERVICE_NAME)
-                service = service if isinstance(service, str) else None
-                resource_values = day.resolver.values(resource)
+                service, resource_values = self._resource(raw_resource)
             try:
                 ids = span_identity(span)
                 times = span_times(span)
@@ -96,24 +95,45 @@ class OtlpReader:
                 continue
             name = span.get("name")
             name = name if name.__class__ is str else ("" if name is None else str(name))
-            row, attrs = normalizer.row(
-                ids,
-                times,
-                span_status(span),
-                name,
-                span.get("attributes"),
-                service,
-                span.get("events"),
-                key,
-            )
+            try:
+                row, attrs = normalizer.row(
+                    ids,
+                    times,
+                    span_status(span),
+                    name,
+                    span.get("attributes"),
+                    service,
+                    span.get("events"),
+                    key,
+                )
+            except RecursionError:
+                self._reject(span, (key, number), "attribute values nested too deeply")
+                continue
             self._count(row[_CONVENTION], file)
             day.resolver.observe(ids[0], ids[2] is None, times[0], name, attrs, resource_values)
             day.spool.add(row)
 
+    def _resource(self, raw_resource: Any) -> tuple[str | None, tuple[str | None, ...]]:
+        """The resource's service name and cohort values (decoded once per resource)."""
+        try:
+            resource = self.decoder.decode(raw_resource)
+        except RecursionError:
+            self.decoder.wrong_type += 1
+            resource = {}
+        service = resource.get(cv.SERVICE_NAME)
+        return service if isinstance(service, str) else None, self.day.resolver.values(resource)
+
     def _duplicate(self, span: dict[str, Any]) -> None:
-        attrs = self.decoder.decode(span.get("attributes"))
+        self.day.counts[self._convention_of(span)].duplicate_spans += 1
+
+    def _convention_of(self, span: Any) -> str:
+        """The convention of a span that is not kept (its odd values are not counted)."""
+        try:
+            attrs = self.decoder.decode(span.get("attributes")) if isinstance(span, dict) else {}
+        except RecursionError:
+            attrs = {}
         self.decoder.wrong_type = self.decoder.oversized = 0
-        self.day.counts[cv.detect_convention(attrs)].duplicate_spans += 1
+        return cv.detect_convention(attrs)
 
     def _count(self, convention: str, file: FileCounts) -> None:
         counts = self.day.counts[convention]
@@ -128,11 +148,8 @@ class OtlpReader:
     def _reject(
         self, span: Any, where: tuple[str, int], reason: str, *, ends_before_start: bool = False
     ) -> None:
-        attrs = self.decoder.decode(span.get("attributes")) if isinstance(span, dict) else {}
-        self.decoder.wrong_type = self.decoder.oversized = 0
-        self.day.reject(
-            cv.detect_convention(attrs), where, reason, span, ends_before_start=ends_before_start
-        )
+        convention = self._convention_of(span)
+        self.day.reject(convention, where, reason, span, ends_before_start=ends_before_start)
 
 
 _NOT_YET = object()

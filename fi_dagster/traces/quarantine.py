@@ -29,7 +29,11 @@ class Quarantine:
         if isinstance(raw, bytes):
             raw = raw.decode("utf-8", errors="replace")
         record = {"file": source, "line": line, "reason": reason, "raw": raw}
-        self._spool.write(orjson.dumps(record, default=str) + b"\n")
+        try:
+            data = orjson.dumps(record, default=str)
+        except (TypeError, orjson.JSONEncodeError) as exc:  # e.g. nested beyond orjson's limit
+            data = orjson.dumps({**record, "raw": f"<not serializable: {exc}>"})
+        self._spool.write(data + b"\n")
         self.count += 1
 
     def store(self, store: QuarantineStore, partition_prefix: str) -> str | None:

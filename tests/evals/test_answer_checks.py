@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from span_table import SpanTable, evaluate, only
 
-from fi_dagster.config import EvaluationConfig
+from fi_dagster.config import EvaluationConfig, EvaluatorConfig
 
 ASK = "Where is my order ORD-1?"
+OPTED_IN = EvaluationConfig(
+    evaluators={"EmptyOutput": EvaluatorConfig(), "PIIInOutput": EvaluatorConfig()}
+)
 
 
 def test_empty_output_fails_and_any_output_passes(spans: SpanTable) -> None:
@@ -14,7 +17,7 @@ def test_empty_output_fails_and_any_output_passes(spans: SpanTable) -> None:
     spans.add("t1", "blank", input_text=ASK, output_text="   ")
     spans.add("t1", "text", at=1, input_text=ASK, output_text="It ships today.")
     spans.add("t1", "tool-step", at=2, input_text=ASK, tool_calls=calls)
-    results = evaluate(spans)
+    results = evaluate(spans, OPTED_IN)
     blank = only(results, "EmptyOutput", "blank")
     assert (blank.score, blank.passed) == (0.0, False) and "returned no text" in blank.reason
     assert only(results, "EmptyOutput", "text").passed is True
@@ -24,7 +27,7 @@ def test_empty_output_fails_and_any_output_passes(spans: SpanTable) -> None:
 def test_empty_output_needs_captured_content_and_ignores_failed_calls(spans: SpanTable) -> None:
     spans.add("t1", "no-content")
     spans.add("t1", "failed", at=1, status="ERROR", input_text=ASK)
-    row = only(evaluate(spans), "EmptyOutput")
+    row = only(evaluate(spans, OPTED_IN), "EmptyOutput")
     assert (row.span_id, row.status) == ("no-content", "skipped")
     assert "not captured" in row.reason
 
@@ -48,7 +51,7 @@ def test_pii_in_an_answer_fails_without_repeating_it(spans: SpanTable) -> None:
     spans.add("t1", "leaky", input_text=ASK, output_text=leaky)
     spans.add("t1", "json", at=1, input_text=ASK, output_text='{"email": "ops@example.org"}')
     spans.add("t1", "clean", at=2, input_text=ASK, output_text="Order ORD-1 ships 2024-06-02.")
-    results = evaluate(spans)
+    results = evaluate(spans, OPTED_IN)
     row = only(results, "PIIInOutput", "leaky")
     assert (row.score, row.passed) == (0.0, False)
     assert row.reason == "found 1 card number, 1 email address, 1 phone number"
@@ -75,3 +78,9 @@ def test_latency_slo_judges_the_root_span_per_route(spans: SpanTable) -> None:
 def test_latency_slo_does_not_run_without_an_objective(spans: SpanTable) -> None:
     spans.add("t1", "r1", "CHAIN", latency_ms=99_999.0)
     assert "LatencySLO" not in set(evaluate(spans)["evaluator"])
+
+
+def test_rare_event_checks_run_only_when_configured(spans: SpanTable) -> None:
+    spans.add("t1", "gen", input_text=ASK, output_text="Mail jane@example.com.")
+    assert {"EmptyOutput", "PIIInOutput"}.isdisjoint(evaluate(spans)["evaluator"])
+    assert only(evaluate(spans, OPTED_IN), "PIIInOutput").passed is False

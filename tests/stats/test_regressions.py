@@ -1,5 +1,6 @@
 """Regression detection: real changes page once, with their cohort and cause; noise never does."""
 
+import functools
 import json
 
 import numpy as np
@@ -15,14 +16,28 @@ from fi_dagster.stats.regressions import REGRESSION_COLUMNS, all_tests, detect_r
 CONFIG = RegressionConfig()
 
 
-def history(seed: int, n_days: int = 8, last: Change | None = None, traces: int = 600):
-    """`n_days` of quality and step tables; `last` changes the final day."""
-    rng = np.random.default_rng(seed)
+@functools.cache
+def clean_days(n_days: int = 37, traces: int = 400) -> tuple[list, list, list]:
+    """`n_days` unchanged days of quality and step tables, generated once per session."""
+    rng = np.random.default_rng(2024)
     dates = days(n_days)
-    changes = [None] * (n_days - 1) + [last]
-    quality = [quality_day(d, rng, change=c) for d, c in zip(dates, changes, strict=True)]
-    steps = [steps_day(d, rng, traces, c) for d, c in zip(dates, changes, strict=True)]
-    return dates, quality, steps
+    return (
+        dates,
+        [quality_day(d, rng) for d in dates],
+        [steps_day(d, rng, traces) for d in dates],
+    )
+
+
+def history(seed: int, n_days: int = 8, last: Change | None = None, traces: int = 400):
+    """`n_days - 1` clean days, then a last day (its own randomness) changed by `last`."""
+    dates, quality, steps = clean_days()
+    rng = np.random.default_rng(seed)
+    day = dates[n_days - 1]
+    return (
+        dates[:n_days],
+        [*quality[: n_days - 1], quality_day(day, rng, change=last)],
+        [*steps[: n_days - 1], steps_day(day, rng, traces, last)],
+    )
 
 
 def detect(quality, steps, config: RegressionConfig = CONFIG, earlier=None) -> pd.DataFrame:
@@ -136,7 +151,7 @@ def test_a_grown_prompt_is_a_tokens_per_call_and_cost_regression():
 
 
 def test_thirty_unchanged_days_raise_nothing():
-    dates, quality, steps = history(2024, n_days=37, traces=300)
+    _, quality, steps = clean_days()
     tested = len(all_tests(day_tables(quality[:8], steps[:8]), None, CONFIG))
     assert tested > 100  # cohorts × evaluators × metrics and cohorts × steps × metrics
     flags = [detect(quality[i - 7 : i + 1], steps[i - 7 : i + 1]) for i in range(7, 37)]

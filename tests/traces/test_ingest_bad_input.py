@@ -4,6 +4,7 @@ the day is still processed; only a file that cannot be read at all stops the run
 from __future__ import annotations
 
 import gzip
+import sys
 
 import pandas as pd
 import pytest
@@ -164,3 +165,35 @@ def test_a_clean_rerun_removes_the_old_quarantine(day):
     second, _ = day.ingest()
     assert second.quarantine_uri is None
     assert not day.quarantine_store.exists(f"dt={DAY}/quarantine.jsonl")
+
+
+def test_values_beyond_64_bits_never_stop_the_day(day):
+    huge = span(1, 1, **{"llm.token_count.prompt": 1.5e30, "big": 2**70})
+    huge["attributes"].append({"key": "big text", "value": {"intValue": str(2**70)}})
+    far = span(2, 2)
+    far["endTimeUnixNano"] = str(2**64)
+    day.write("a.jsonl", line(huge, far))
+    result, spans = day.ingest()
+    [row] = spans.to_dict("records")
+    assert pd.isna(row["prompt_tokens"]) and str(2**70) in row["attributes"]
+    assert day.total(result, "wrong_type_values") == 3  # the float count and both big ints
+    [record] = quarantined(result)
+    assert "out of range" in record["reason"]
+
+
+def test_attributes_nested_too_deeply_reject_only_their_span(day):
+    deep = '{"stringValue": "bottom"}'
+    for _ in range(100):
+        deep = '{"kvlistValue": {"values": [{"key": "k", "value": ' + deep + "}]}}"
+    nested = span(2, 2, deep="PLACEHOLDER")
+    raw = line(span(1, 1), nested).replace(b'{"stringValue": "PLACEHOLDER"}', deep.encode())
+    day.write("a.jsonl", raw)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(250)  # decoding 100 levels needs ~400 frames
+    try:
+        result, spans = day.ingest()
+    finally:
+        sys.setrecursionlimit(limit)
+    assert list(spans["span_id"]) == [f"{1:016x}"]
+    [record] = quarantined(result)
+    assert "nested too deeply" in record["reason"]

@@ -92,3 +92,4 @@ def test_a_bad_day_fails_the_check_with_counts_and_blocks_downstream(pipeline):
     assert failures == {"unexpected/expect_column_values_to_be_between(start_time)": 1}
     assert "start_time" in check.metadata["failed_expectations"].value
     assert "probe" not in seen  # blocked: the downstream asset never ran
+    assert not result.success  # so `fi-dagster run` exits non-zero for this day

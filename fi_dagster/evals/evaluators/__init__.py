@@ -16,6 +16,11 @@ from fi_dagster.evals.evaluators.refusal import Refusal
 from fi_dagster.evals.evaluators.span_error import SpanError
 from fi_dagster.evals.evaluators.task_completion import TaskCompletion
 
+# Checks for rare events, run only when the YAML names them (``PIIInOutput: {}``): on
+# healthy traffic they pass ~100% of the time, so by default they would mostly add rows
+# and comparisons without signal.
+OPT_IN = frozenset({"EmptyOutput", "PIIInOutput"})
+
 
 def all_evaluators(config: EvaluationConfig) -> list[Evaluator]:
     """Every built-in evaluator, configured; the runner drops the disabled ones."""
@@ -35,6 +40,7 @@ def all_evaluators(config: EvaluationConfig) -> list[Evaluator]:
 
 
 __all__ = [
+    "OPT_IN",
     "Assessment",
     "EmptyOutput",
     "Evaluator",

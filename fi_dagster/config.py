@@ -104,6 +104,8 @@ class EvaluationConfig(_Strict):
     latency_slo_ms_by_route: dict[str, PositiveFloat] = Field(default_factory=dict)
     references_path: str | None = None  # golden answers, JSON Lines {"input": .., "answer": ..}
     judge: JudgeConfig = JudgeConfig()
+    # Traces per evaluation step: a large day fans out into independently retried shards.
+    shard_traces: int = Field(2000, ge=1)
 
     def evaluator(self, name: str) -> EvaluatorConfig:
         return self.evaluators.get(name, EvaluatorConfig())

@@ -70,9 +70,13 @@ class ParquetIOManager(dg.ConfigurableIOManager):
         return self.read(context.asset_key, _partition(context), columns)
 
     def read(
-        self, asset_key: dg.AssetKey, partition: str, columns: Sequence[str] | None = None
+        self,
+        asset_key: dg.AssetKey,
+        partition: str,
+        columns: Sequence[str] | None = None,
+        trace_ids: Sequence[str] | None = None,
     ) -> pd.DataFrame:
-        """One partition of an asset this manager stored (only ``columns``, if given)."""
+        """One partition of an asset this manager stored (only ``columns`` / ``trace_ids``)."""
         key = _object_key(asset_key, partition)
         store = self._store()
         if not store.exists(key):
@@ -82,7 +86,7 @@ class ParquetIOManager(dg.ConfigurableIOManager):
             )
         with store.open(key) as raw:
             source = raw if _seekable(raw) else io.BytesIO(raw.read())
-            return _read_frame(source, list(columns) if columns is not None else None)
+            return _read_frame(source, list(columns) if columns is not None else None, trace_ids)
 
 
 def _object_key(asset_key: dg.AssetKey, partition: str) -> str:
@@ -93,14 +97,17 @@ def _seekable(raw: Any) -> bool:
     return bool(getattr(raw, "seekable", lambda: False)())
 
 
-def _read_frame(source: Any, columns: list[str] | None) -> pd.DataFrame:
+def _read_frame(
+    source: Any, columns: list[str] | None, trace_ids: Sequence[str] | None = None
+) -> pd.DataFrame:
     """Frames written by pandas come back as pandas wrote them; canonical span files (written
     with pyarrow, no pandas metadata) through the spans reader (nullable integer counts)."""
     metadata = pq.read_schema(source).metadata or {}
     source.seek(0)
+    filters = [("trace_id", "in", list(trace_ids))] if trace_ids is not None else None
     if b"pandas" in metadata:
-        return pd.read_parquet(source, columns=columns)
-    return read_spans(source, columns)
+        return pd.read_parquet(source, columns=columns, filters=filters)
+    return read_spans(source, columns, trace_ids)
 
 
 class WarehouseIOManager(dg.ConfigurableIOManager):

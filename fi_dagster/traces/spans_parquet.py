@@ -123,17 +123,26 @@ def _nullable_ints(dtype: pa.DataType) -> Any:
     return pd.Int64Dtype() if dtype == pa.int64() else None
 
 
-def read_spans(source: Any, columns: Sequence[str] | None = None) -> pd.DataFrame:
+def read_spans(
+    source: Any,
+    columns: Sequence[str] | None = None,
+    trace_ids: Sequence[str] | None = None,
+) -> pd.DataFrame:
     """A canonical spans Parquet file (path or file object) as a DataFrame.
 
     ``columns`` limits what is read (a column the file predates comes back all null);
-    token counts are nullable integers.
+    ``trace_ids`` keeps only those traces' spans, filtered while reading so memory follows the
+    selection, not the day. Token counts are nullable integers.
     """
     wanted = list(columns) if columns is not None else None
     present = set(pq.read_schema(source).names)
     if hasattr(source, "seek"):
         source.seek(0)
-    table = pq.read_table(source, columns=[c for c in wanted if c in present] if wanted else None)
+    table = pq.read_table(
+        source,
+        columns=[c for c in wanted if c in present] if wanted else None,
+        filters=[("trace_id", "in", list(trace_ids))] if trace_ids is not None else None,
+    )
     frame = table.to_pandas(types_mapper=_nullable_ints)
     for name in wanted or ():
         if name not in frame:

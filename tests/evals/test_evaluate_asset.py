@@ -11,7 +11,19 @@ from servers.openai_server import OpenAIServer
 from span_table import PARTITION, SpanTable
 
 from fi_dagster.assets.evaluate import fi_eval_results
-from fi_dagster.resources import FiConfigResource, JudgeResource, WarehouseResource
+from fi_dagster.assets.partitions import daily_partitions
+from fi_dagster.resources import (
+    FiConfigResource,
+    JudgeResource,
+    ParquetIOManager,
+    WarehouseIOManager,
+    WarehouseResource,
+)
+
+UPSTREAM = [
+    dg.AssetSpec(name, partitions_def=daily_partitions).with_io_manager_key("parquet_io_manager")
+    for name in ("normalized_spans", "cohort_sample")
+]
 
 
 @pytest.fixture
@@ -19,21 +31,28 @@ def resources(openai_server: OpenAIServer, tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
     config = tmp_path / "fi_dagster.yaml"
     config.write_text("evaluation:\n  judge:\n    max_calls_per_partition: 4\n")
+    warehouse = f"sqlite:///{tmp_path / 'warehouse.db'}"
     return {
         "judge": JudgeResource(base_url=openai_server.url + "/v1", model="gpt-4o-mini"),
         "fi_config": FiConfigResource(path=str(config)),
-        "warehouse": WarehouseResource(url=f"sqlite:///{tmp_path / 'warehouse.db'}"),
+        "warehouse": WarehouseResource(url=warehouse),
+        "warehouse_io_manager": WarehouseIOManager(url=warehouse),
+        "parquet_io_manager": ParquetIOManager(work_uri=str(tmp_path / "work")),
     }
 
 
-def materialize(spans: SpanTable, resources: dict) -> dg.Output:
-    context = dg.build_asset_context(partition_key=PARTITION)
-    return fi_eval_results(
-        context=context,
-        normalized_spans=spans.frame(),
-        cohort_sample=spans.sample(),
-        **resources,
+def materialize(spans: SpanTable, resources: dict) -> dg.MaterializeResult:
+    """Through Dagster: upstream Parquet written first, then the sharded evaluation graph."""
+    work = resources["parquet_io_manager"].work_uri
+    for name, frame in (("normalized_spans", spans.frame()), ("cohort_sample", spans.sample())):
+        path = Path(work) / name / f"dt={PARTITION}.parquet"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        frame.to_parquet(path, index=False)
+    result = dg.materialize(
+        [fi_eval_results, *UPSTREAM], partition_key=PARTITION, resources=resources
     )
+    [event] = result.asset_materializations_for_node("fi_eval_results")
+    return event
 
 
 def test_budget_totals_and_cache_reach_the_metadata(
@@ -56,3 +75,30 @@ def test_budget_totals_and_cache_reach_the_metadata(
     assert meta["judge_budget_cap_reached"].value is False
     third = materialize(spans, resources)
     assert len(openai_server.requests) == 6 and third.metadata["judge_items_cached"].value == 6
+
+
+def test_a_day_fans_out_into_shards_with_the_same_results(
+    spans: SpanTable, resources: dict, openai_server: OpenAIServer, tmp_path: Path
+) -> None:
+    for i in range(5):
+        spans.add(f"t{i}", "gen", input_text=f"Question {i}?", output_text=f"Answer {i}.")
+    config = Path(resources["fi_config"].path)
+    config.write_text("evaluation:\n  shard_traces: 2\n  judge: {cache: false}\n")
+    sharded = materialize(spans, resources)
+    assert sharded.metadata["shards"].value == 3  # 5 traces, at most 2 per shard
+    wh = resources["warehouse"].warehouse()
+    by_shards = wh.read_partition("fi_eval_results", PARTITION)
+
+    config.write_text("evaluation:\n  shard_traces: 100\n  judge: {cache: false}\n")
+    whole = materialize(spans, resources)
+    assert whole.metadata["shards"].value == 1
+    one = wh.read_partition("fi_eval_results", PARTITION)
+    key = ["trace_id", "span_id", "evaluator"]
+    columns = [*key, "score", "passed", "status"]
+    assert len(by_shards) == len(one) == 5 * one["evaluator"].nunique()
+    assert (
+        by_shards[columns]
+        .sort_values(key)
+        .reset_index(drop=True)
+        .equals(one[columns].sort_values(key).reset_index(drop=True))
+    )

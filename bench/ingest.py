@@ -1,11 +1,13 @@
 """Ingestion of a 1,000,000-span OTLP JSON day (~20 files): spans/s, wall time, peak RSS, and
 in the same run the floor of any Python reader — ``json.loads`` of every line, nothing else.
 
-    python -m bench ingest [--spans 1000000] [--files 20] [--data DIR]
+    python -m bench ingest [--spans 1000000] [--files 20] [--data DIR] [--workers 1 2]
 
 The day is generated with ``fi_dagster.demo.generate_day``, one file at a time (memory stays
 bounded), into ``--data`` (kept and reused when given) or a temporary folder. The floor and the
-ingestion each run in a fresh subprocess, so peak RSS (``ru_maxrss``) is the ingestion's own.
+ingestion each run in a fresh subprocess, so peak RSS (``ru_maxrss``) is the ingestion's own;
+ingestion runs once per ``--workers`` setting (``IngestConfig.workers``), and with worker
+processes the largest worker's peak RSS is reported too (parent + workers is the machine's).
 Targets (issue 3): ingestion ≤ 2× the floor, peak RSS ≤ 1.5 GB.
 """
 
@@ -67,8 +69,8 @@ def measure_floor(root: Path) -> dict:
     return {"wall_s": time.perf_counter() - start, "lines": lines}
 
 
-def measure_ingest(root: Path) -> dict:
-    from fi_dagster.config import CohortMapping
+def measure_ingest(root: Path, workers: int) -> dict:
+    from fi_dagster.config import CohortMapping, IngestConfig
     from fi_dagster.storage import open_store
     from fi_dagster.traces.ingest import ingest_partition
 
@@ -80,6 +82,7 @@ def measure_ingest(root: Path) -> dict:
         CohortMapping(),
         open_store(str(out.parent / "quarantine")),
         out,
+        IngestConfig(workers=workers),
     )
     wall = time.perf_counter() - start
     return {
@@ -91,18 +94,21 @@ def measure_ingest(root: Path) -> dict:
     }
 
 
-def _child(mode: str, root: Path) -> dict:
+def _child(mode: str, root: Path, workers: int = 1) -> dict:
     """Run one measurement in a fresh interpreter; add its CPU time and peak RSS."""
     cmd = [sys.executable, "-m", "bench", "ingest", "--measure", mode, "--data", str(root)]
+    cmd += ["--workers", str(workers)]
     done = subprocess.run(cmd, check=True, capture_output=True, text=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def _report_child(mode: str, root: Path) -> None:
-    figures = measure_floor(root) if mode == "floor" else measure_ingest(root)
+def _report_child(mode: str, root: Path, workers: int) -> None:
+    figures = measure_floor(root) if mode == "floor" else measure_ingest(root, workers)
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    figures["cpu_s"] = usage.ru_utime + usage.ru_stime
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    figures["cpu_s"] = usage.ru_utime + usage.ru_stime + children.ru_utime + children.ru_stime
     figures["peak_rss_mb"] = usage.ru_maxrss / 1024  # Linux reports KiB
+    figures["worker_peak_rss_mb"] = children.ru_maxrss / 1024  # the largest worker's
     print(json.dumps(figures))
 
 
@@ -111,10 +117,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--spans", type=int, default=1_000_000)
     parser.add_argument("--files", type=int, default=20)
     parser.add_argument("--data", type=Path, help="folder for the generated day (kept)")
+    parser.add_argument(
+        "--workers", type=int, nargs="+", default=[1, 2], help="ingest.workers settings to run"
+    )
     parser.add_argument("--measure", choices=("floor", "ingest"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:
-        _report_child(args.measure, args.data)
+        _report_child(args.measure, args.data, args.workers[0])
         return 0
     with tempfile.TemporaryDirectory(prefix="fi-bench-day-") as tmp:
         root = args.data or Path(tmp)
@@ -126,23 +135,35 @@ def main(argv: list[str]) -> int:
         else:
             print(f"generating ~{args.spans:,} spans in {args.files} files under {root} ...")
             spans, size = generate(root, args.spans, args.files)
-        floor, ingest = _child("floor", root), _child("ingest", root)
-        _print(spans, args.files, size, floor, ingest)
-        return 0 if ingest["spans"] == spans and not ingest["bad"] else 1
+        floor = _child("floor", root)
+        runs = {workers: _child("ingest", root, workers) for workers in args.workers}
+        _print(spans, args.files, size, floor, runs)
+        ok = all(r["spans"] == spans and not r["bad"] for r in runs.values())
+        return 0 if ok else 1
 
 
-def _print(spans: int, files: int, size: int, floor: dict, ingest: dict) -> None:
-    ratio = ingest["wall_s"] / floor["wall_s"]
+def _print(spans: int, files: int, size: int, floor: dict, runs: dict[int, dict]) -> None:
     rows = [
         ("input", f"{spans:,} spans, {files} files, {floor['lines']:,} lines, {size / 1e9:.2f} GB"),
         ("json.loads floor", f"{floor['wall_s']:.1f} s wall, {floor['cpu_s']:.1f} s CPU"),
-        ("ingestion", f"{ingest['wall_s']:.1f} s wall, {ingest['cpu_s']:.1f} s CPU"),
-        ("throughput", f"{ingest['spans'] / ingest['wall_s']:,.0f} spans/s"),
-        ("ingestion / floor", f"{ratio:.2f}x (target <= 2x)"),
-        ("peak RSS", f"{ingest['peak_rss_mb']:,.0f} MB (target <= 1536 MB)"),
-        ("output", f"{ingest['parquet_mb']:.0f} MB Parquet, {ingest['traces']:,} traces"),
-        ("machine", f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}"),
     ]
+    for workers, ingest in runs.items():
+        rows += _ingest_rows(f"workers={workers}", ingest, floor)
+    rows.append(("machine", f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}"))
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
         print(f"{name:<{width}}  {value}")
+
+
+def _ingest_rows(label: str, ingest: dict, floor: dict) -> list[tuple[str, str]]:
+    ratio = ingest["wall_s"] / floor["wall_s"]
+    rss = f"{ingest['peak_rss_mb']:,.0f} MB (target <= 1536 MB)"
+    if ingest["worker_peak_rss_mb"]:
+        rss += f"; largest worker {ingest['worker_peak_rss_mb']:,.0f} MB"
+    return [
+        (f"ingestion, {label}", f"{ingest['wall_s']:.1f} s wall, {ingest['cpu_s']:.1f} s CPU"),
+        ("  throughput", f"{ingest['spans'] / ingest['wall_s']:,.0f} spans/s"),
+        ("  ingestion / floor", f"{ratio:.2f}x (target <= 2x)"),
+        ("  peak RSS", rss),
+        ("  output", f"{ingest['parquet_mb']:.0f} MB Parquet, {ingest['traces']:,} traces"),
+    ]

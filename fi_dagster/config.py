@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
@@ -48,6 +48,11 @@ class IngestConfig(_Strict):
         60.0, ge=0, description="Spans may start this long before / after their partition day."
     )
     chunk_spans: int = Field(50_000, ge=100, description="Spans per Parquet row group written.")
+    workers: Annotated[int, Field(ge=1)] | Literal["auto"] = Field(
+        "auto",
+        description="Processes reading a day's files; 'auto' = up to 2 for a large multi-file "
+        "day (1 in a daemonic process such as a Celery prefork child, which cannot fork).",
+    )
 
 
 class SamplingConfig(_Strict):

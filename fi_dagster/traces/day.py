@@ -33,6 +33,10 @@ class DayState:
         self.seen.add(key)
         return True
 
+    def odd_values_kept(self, wrong_type: int, oversized: int) -> None:
+        """Called (rarely) when the span about to be kept brought odd values; a hook for
+        readers that must be able to take a span back (see ``file_part``)."""
+
     def reject(
         self,
         convention: str,

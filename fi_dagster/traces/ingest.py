@@ -5,6 +5,9 @@ file, line number and reason; duplicates, odd values, oversized attributes and n
 are counted in ``fi_ingest_daily``. A file that cannot be read at all (corrupt archive,
 unreadable Parquet) stops the run with its name.
 
+Files are read in-process, or by worker processes for a large multi-file day
+(``IngestConfig.workers``); either way the result is the same, to the row and the count.
+
 Memory stays bounded: files stream in chunks, spans leave for disk in batches, and what is
 kept for the whole day is one 24-byte key per span (duplicates) and a few values per trace
 (cohorts).
@@ -12,34 +15,27 @@ kept for the whole day is one 24-byte key per span (duplicates) and a few values
 
 from __future__ import annotations
 
-import gc
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 import pandas as pd
-import pyarrow as pa
-import zstandard
 
 from fi_dagster.config import CohortMapping, IngestConfig
 from fi_dagster.traces.cohorts import CohortResolver
 from fi_dagster.traces.day import DayState
-from fi_dagster.traces.files import decompressed, file_format, partition_prefix
-from fi_dagster.traces.otlp_reader import OtlpReader
-from fi_dagster.traces.parquet_input import read_parquet_spans
+from fi_dagster.traces.files import file_format, partition_prefix
+from fi_dagster.traces.gc_pause import cyclic_gc_paused
+from fi_dagster.traces.merge_parts import merge_part
 from fi_dagster.traces.quarantine import QuarantineStore
 from fi_dagster.traces.spans_parquet import SpanSpool, write_partition
+from fi_dagster.traces.trace_file import UnreadableFile, read_trace_file
+from fi_dagster.traces.workers import read_parts, worker_count
 
 
 class PartitionNotFound(FileNotFoundError):
     """The partition folder does not exist in the trace store."""
-
-
-class UnreadableFile(OSError):
-    """A trace file that could not be read at all; the run must not pretend it is empty."""
 
 
 class ReadableStore(Protocol):
@@ -62,9 +58,6 @@ class IngestResult:
     quarantined: int
 
 
-_UNREADABLE = (OSError, EOFError, zstandard.ZstdError, pa.ArrowException)
-
-
 def ingest_partition(
     store: ReadableStore,
     partition_date: str,
@@ -82,13 +75,13 @@ def ingest_partition(
             f"no partition folder {store.uri(prefix)} (expected trace files under it; "
             "check FI_TRACES_URI and that the collector wrote this day)"
         )
+    workers = worker_count(config.workers, objects, store)
     with tempfile.TemporaryDirectory(prefix="fi-ingest-") as tmp:
         spool = SpanSpool(Path(tmp) / "spool.arrow")
         day = DayState(partition_date, config, CohortResolver(mapping), spool)
         try:
-            with _cyclic_gc_paused():
-                for obj in objects:
-                    _read_file(store, obj.key, day)
+            with cyclic_gc_paused():
+                _read_day(store, [o.key for o in objects], day, mapping, workers, Path(tmp))
         finally:
             spool.close()
         traces = len(day.resolver)
@@ -108,26 +101,21 @@ def ingest_partition(
     )
 
 
-@contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """Reading creates millions of short-lived, acyclic objects (freed by reference counting);
-    the cyclic collector would walk the day's live state (dedupe keys, cohort table) again and
-    again for nothing — a third of the ingestion time when measured."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
+def _read_day(
+    store: ReadableStore,
+    keys: list[str],
+    day: DayState,
+    mapping: CohortMapping,
+    workers: int,
+    folder: Path,
+) -> None:
+    if workers == 1:
+        for key in keys:
+            read_trace_file(store, key, day)
+        return
+    parts = read_parts(store, keys, day.partition_date, day.config, mapping, folder, workers)  # type: ignore[arg-type]
+    for part in parts:
+        merge_part(part, day)
 
 
-def _read_file(store: ReadableStore, key: str, day: DayState) -> None:
-    try:
-        with store.open(key) as raw:
-            if file_format(key) == "parquet":
-                read_parquet_spans(raw, key, day)
-            else:
-                OtlpReader(day).read(decompressed(key, raw), key)
-    except _UNREADABLE as exc:
-        raise UnreadableFile(f"cannot read trace file {store.uri(key)}: {exc}") from exc
+__all__ = ["IngestResult", "PartitionNotFound", "UnreadableFile", "ingest_partition"]

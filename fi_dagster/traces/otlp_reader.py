@@ -143,6 +143,7 @@ class OtlpReader:
         if decoder.wrong_type or decoder.oversized:
             counts.wrong_type_values += decoder.wrong_type
             counts.oversized_attributes += decoder.oversized
+            self.day.odd_values_kept(decoder.wrong_type, decoder.oversized)
             decoder.wrong_type = decoder.oversized = 0
 
     def _reject(

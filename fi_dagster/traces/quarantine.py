@@ -7,7 +7,9 @@ clean re-run removes the quarantine object an earlier run left behind.
 
 from __future__ import annotations
 
+import shutil
 import tempfile
+from pathlib import Path
 from typing import Any, Protocol
 
 import orjson
@@ -21,9 +23,20 @@ class QuarantineStore(Protocol):
 class Quarantine:
     """Collects ``{"file", "line", "reason", "raw"}`` records for one partition."""
 
-    def __init__(self) -> None:
-        self._spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed by store()
+    def __init__(self, path: Path | None = None) -> None:
+        """Records spool to ``path`` when given (a worker's share of the day), else to an
+        anonymous temporary file."""
+        self._spool = path.open("w+b") if path else tempfile.TemporaryFile()  # noqa: SIM115
         self.count = 0
+
+    def extend(self, path: Path, count: int) -> None:
+        """Append the ``count`` records another ``Quarantine`` spooled to ``path``."""
+        with path.open("rb") as records:
+            shutil.copyfileobj(records, self._spool)
+        self.count += count
+
+    def close(self) -> None:
+        self._spool.close()
 
     def add(self, source: str, line: int, reason: str, raw: Any) -> None:
         if isinstance(raw, bytes):

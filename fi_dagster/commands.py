@@ -44,8 +44,9 @@ def _print_alerts(ledger, days: list[str]) -> None:
     for row in rows:
         view = alert_view(json.loads(row["payload"]))
         print(f"  - [{row['status']} via {row['channel']}] {view.title}")
-        for line in view.body.splitlines()[1:]:
-            print(f"      {line.strip().replace('_where:_', 'where:')}")
+        for line in view.body.splitlines()[1:]:  # Slack mrkdwn → plain terminal text
+            plain = line.strip().replace("_where:_", "where:").replace("*", "").replace("`", "")
+            print(f"      {plain}")
 
 
 def _load_config_or_fail():

@@ -139,27 +139,12 @@ def run_celery(data: Path, rate: float, workers: int) -> None:
                 CELERY_BROKER_URL=BROKER,
                 CELERY_RESULT_BACKEND="rpc://",
             )
-            from fi_dagster.celery_app import app
+            from fi_dagster.celery_app import app, worker_command
 
             app.control.purge()
             procs = [
                 subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "celery",
-                        "-A",
-                        "fi_dagster.celery_app",
-                        "worker",
-                        "-Q",
-                        "dagster",
-                        "-P",
-                        "solo",
-                        "-n",
-                        f"bench-w{i}@%h",
-                        "--loglevel",
-                        "WARNING",
-                    ],
+                    worker_command(f"bench-w{i}", sys.executable),
                     env=os.environ.copy(),
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,

@@ -22,3 +22,11 @@ app.conf.worker_prefetch_multiplier = 1  # one step at a time: judge steps are l
 app.conf.task_acks_late = True  # a worker that dies mid-step leaves the step for another
 
 execute_plan = create_task(app)
+
+
+def worker_command(name: str, python: str = "python", pool: str = "solo") -> list[str]:
+    """The command line of one fi_dagster worker listening on the ``dagster`` queue."""
+    return [
+        python, "-m", "celery", "-A", "fi_dagster.celery_app", "worker",
+        "-Q", "dagster", "-P", pool, "-n", f"{name}@%h", "--loglevel", "WARNING",
+    ]  # fmt: skip

@@ -76,27 +76,12 @@ def _wait_for_workers(app, names: tuple[str, ...], deadline_s: float = 90) -> No
 
 @pytest.fixture
 def workers(deployment):
-    from fi_dagster.celery_app import app
+    from fi_dagster.celery_app import app, worker_command
 
     app.control.purge()  # nothing left over from an aborted earlier run
     processes = [
         subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "fi_dagster.celery_app",
-                "worker",
-                "-Q",
-                "dagster",
-                "-P",
-                "solo",
-                "-n",
-                f"{name}@%h",
-                "--loglevel",
-                "WARNING",
-            ],
+            worker_command(name, sys.executable),
             cwd=deployment,
             env=os.environ.copy(),
             stdout=subprocess.DEVNULL,

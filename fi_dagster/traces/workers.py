@@ -1,16 +1,17 @@
 """How many processes read a day's files, and running them.
 
 Parallel reading pays when a day has several large files: each worker process reads whole
-files (``file_part``) and the parent merges them in key order (``merge_parts``). Workers are
-spawned, not forked (the parent may hold threads and open connections), and re-open the store
-from its URI. A daemonic process (a Celery prefork child, a multiprocessing pool worker)
-cannot have children: there the day is read in-process.
+files (``file_part``) and the parent merges them in key order (``merge_parts``). Workers
+re-open the store from its URI (connections are not shared across processes). A daemonic
+process (a Celery prefork child, a multiprocessing pool worker) cannot have children: there
+the day is read in-process.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -20,7 +21,7 @@ from fi_dagster.storage.object_store import ObjectStore
 from fi_dagster.traces.file_part import FilePart, PartTask, read_part
 
 AUTO_MAX_WORKERS = 2
-# Below this much input, starting interpreters (~1-2 s each) costs more than it saves.
+# Below this much input, starting processes (up to 1-2 s each) costs more than it saves.
 AUTO_MIN_BYTES = 64 * 1024 * 1024
 
 
@@ -56,5 +57,12 @@ def read_parts(
         PartTask(store.root, _endpoint(store), key, n, folder, partition_date, config, mapping)
         for n, key in enumerate(keys)
     ]
-    with multiprocessing.get_context("spawn").Pool(workers) as pool:
+    with multiprocessing.get_context(_start_method()).Pool(workers) as pool:
         yield from pool.imap(read_part, tasks)
+
+
+def _start_method() -> str:
+    """Fork when nothing else runs in this process (fast, and a script without a ``__main__``
+    guard still works); spawn when threads do (a thread may hold a lock the child would
+    inherit locked), which needs the main module to be importable without side effects."""
+    return "fork" if threading.active_count() == 1 else "spawn"

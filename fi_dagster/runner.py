@@ -17,6 +17,7 @@ import dagster as dg
 
 from fi_dagster.definitions import default_resources, defs
 from fi_dagster.jobs import nightly_job
+from fi_dagster.settings import fi_home
 
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 
@@ -39,10 +40,11 @@ def date_range(start: str, end: str | None = None) -> list[str]:
 
 
 def open_instance(dagster_home: Path | None = None) -> dg.DagsterInstance:
-    """``$DAGSTER_HOME``'s instance if set, else an on-disk instance in ``dagster_home``."""
+    """The instance in ``dagster_home`` if given; else ``$DAGSTER_HOME``'s if set; else an
+    on-disk instance under ``$FI_HOME/dagster``."""
     if dagster_home is None and os.environ.get("DAGSTER_HOME"):
         return dg.DagsterInstance.get()
-    home = (dagster_home or Path(".fi_dagster/dagster")).resolve()
+    home = (dagster_home or fi_home() / "dagster").resolve()
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():  # local SQLite storage; no telemetry leaves the machine

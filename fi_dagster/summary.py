@@ -9,8 +9,9 @@ from dataclasses import asdict, dataclass
 import pandas as pd
 
 from fi_dagster.stats.quality import ALL, headline_pass_rate
+from fi_dagster.traces.schema import COHORT_COLUMNS
 
-COHORT = ["model", "prompt_version", "route", "tenant"]
+COHORT = list(COHORT_COLUMNS)
 COST_KEYS = ["model", "tenant", "route"]
 
 

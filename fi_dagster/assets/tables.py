@@ -13,6 +13,7 @@ from fi_dagster.assets.partitions import daily_partitions
 from fi_dagster.resources import FiConfigResource
 from fi_dagster.stats import cost, latency
 from fi_dagster.stats.quality import ALL, headline_pass_rate, quality_daily
+from fi_dagster.traces.schema import COHORT_COLUMNS
 from fi_dagster.warehouse.tables import metadata as warehouse_tables
 
 _table = dict(
@@ -40,7 +41,7 @@ def _storable(frame: pd.DataFrame, table: str) -> pd.DataFrame:
 
 def quality_metadata(table: pd.DataFrame, results: pd.DataFrame) -> dict:
     """Headline pass rate, counts, and each evaluator's pass rate (`pass_rate/<evaluator>`)."""
-    day = _rows_where_all(table, ["model", "prompt_version", "route", "tenant"])
+    day = _rows_where_all(table, list(COHORT_COLUMNS))
     metadata: dict = {
         "rows": len(table),
         "results": int(day["n"].sum() + day["n_error"].sum()) if len(day) else 0,

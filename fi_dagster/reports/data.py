@@ -9,10 +9,11 @@ from datetime import date, timedelta
 import pandas as pd
 
 from fi_dagster.reports.charts import Series
+from fi_dagster.stats.quality import ALL
 from fi_dagster.summary import DaySummary, day_summary
+from fi_dagster.traces.schema import COHORT_COLUMNS
 
-ALL = "*"
-COHORT = ["model", "prompt_version", "route", "tenant"]
+COHORT = list(COHORT_COLUMNS)
 
 
 @dataclass

@@ -25,6 +25,7 @@ from fi_dagster.traces.content import (
     response_format,
 )
 from fi_dagster.traces.otlp import INT64_MAX, AttributeDecoder
+from fi_dagster.traces.otlp_model import KeyValue
 from fi_dagster.traces.schema import SPAN_COLUMNS
 from fi_dagster.traces.span_kinds import span_kind
 
@@ -46,12 +47,11 @@ class SpanNormalizer:
         self.roles = kr.KeyRoles()
         self.content = ContentReader(decoder)
 
-    def scan(self, items: Any) -> tuple[dict[str, Any], list, list, msg.Flattened, dict]:
+    def scan(
+        self, items: list[KeyValue] | None
+    ) -> tuple[dict[str, Any], list, list, msg.Flattened, dict]:
         """One pass over a span's OTLP attributes: decoded, each field's preferred value (and
-        its key), flattened lists, and what no field maps. Odd entries are dropped, counted."""
-        return self.decoder.tolerant(self._scan, items)
-
-    def _scan(self, items: Any) -> tuple[dict[str, Any], list, list, msg.Flattened, dict]:
+        its key), flattened lists, and what no field maps."""
         attrs: dict[str, Any] = {}
         values: list[Any] = [None] * kr.N_FIELDS
         keys: list[Any] = [None] * kr.N_FIELDS
@@ -61,9 +61,9 @@ class SpanNormalizer:
         # hot loop (every attribute of every span): names bound locally
         decode, cut, limit = self.decoder.value, self.decoder.cut, self.decoder.max_chars
         roles = self.roles
-        for kv in items:
-            key, value = kv["key"], kv["value"]
-            text = value.get("stringValue")
+        for kv in items or ():
+            key, value = kv.key, kv.value
+            text = value.stringValue
             if text.__class__ is not str:
                 value = decode(value)
             else:
@@ -95,7 +95,7 @@ class SpanNormalizer:
         times: tuple[int, int],
         status: tuple[str, str | None],
         name: str,
-        items: Any,
+        items: list[KeyValue] | None,
         service: str | None,
         events: Any,
         source_file: str,

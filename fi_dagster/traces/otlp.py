@@ -13,14 +13,30 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from collections.abc import Iterator
+from typing import Any
 
-T = TypeVar("T")
+import msgspec
+import orjson
+from msgspec import UNSET
+
+from fi_dagster.traces.otlp_model import (
+    LENIENT,
+    STRICT,
+    AnyValue,
+    ExportRequest,
+    KeyValue,
+    Resource,
+    Span,
+)
 
 
 class MalformedLine(ValueError):
     """A line that is JSON but not an OTLP export request (or not JSON at all)."""
+
+
+class NotJson(MalformedLine):
+    """A line that does not parse as JSON."""
 
 
 class BadSpan(ValueError):
@@ -34,7 +50,7 @@ TRUNCATION_MARK = "…[truncated {} chars]"
 
 
 class AttributeDecoder:
-    """Turn OTLP ``KeyValue`` lists into dicts, truncating oversized strings.
+    """Turn OTLP attribute lists into dicts, truncating oversized strings.
 
     ``wrong_type`` and ``oversized`` count what it had to coerce or cut since the caller last
     reset them, so the caller can attribute them to the span they came from.
@@ -45,33 +61,55 @@ class AttributeDecoder:
         self.wrong_type = 0
         self.oversized = 0
 
-    def decode(self, items: Any) -> dict[str, Any]:
-        """The attributes as ``{key: python value}``; never raises on odd entries."""
-        return self.tolerant(self._decode, items)
-
-    def tolerant(self, read: Callable[[Any], T], items: Any) -> T:
-        """``read(items)`` on the fast path; if an entry is malformed, ``read`` of the valid
-        entries only (the odd ones counted once, whatever the first attempt had counted)."""
-        counted = (self.wrong_type, self.oversized)
-        try:
-            return read(items)
-        except (TypeError, KeyError, AttributeError):
-            self.wrong_type, self.oversized = counted
-            return read(self.clean(items))
-
-    def _decode(self, items: Any) -> dict[str, Any]:
+    def decode(self, items: list[KeyValue] | None) -> dict[str, Any]:
+        """The attributes as ``{key: python value}``; never raises on odd values."""
         out: dict[str, Any] = {}
         limit = self.max_chars
-        for kv in items:
-            value = kv["value"]
-            text = value.get("stringValue")
+        for kv in items or ():
+            text = kv.value.stringValue
             if text.__class__ is str:
-                out[kv["key"]] = text if len(text) <= limit else self.cut(text)
+                out[kv.key] = text if len(text) <= limit else self.cut(text)
             else:
-                out[kv["key"]] = self.value(value)
+                out[kv.key] = self.value(kv.value)
         return out
 
-    def clean(self, items: Any) -> list[dict[str, Any]]:
+    def value(self, value: AnyValue) -> Any:
+        """The Python value an OTLP ``AnyValue`` encodes (None when it holds nothing)."""
+        if value.stringValue is not UNSET:
+            return self._text(value.stringValue)
+        if value.intValue is not UNSET:
+            return self._int(value.intValue)
+        if value.doubleValue is not UNSET:
+            return self._float(value.doubleValue)
+        if value.boolValue is not UNSET:
+            return self._bool(value.boolValue)
+        if value.arrayValue is not UNSET:
+            return [self.value(v) for v in value.arrayValue.values or ()]
+        if value.kvlistValue is not UNSET:
+            return self.decode(value.kvlistValue.values)
+        if value.bytesValue is not UNSET:
+            return self._bytes(value.bytesValue)
+        return None
+
+    # --- lines the typed decoder refused: each span and resource converted on its own ------
+
+    def span(self, raw: Any) -> Span:
+        """A span of a leniently parsed line as a ``Span``: odd attribute entries are counted
+        and dropped (or kept as JSON text); raises ``BadSpan`` if it is not an object."""
+        if not isinstance(raw, dict):
+            raise BadSpan(f"span is not an object: {raw!r:.60}")
+        fields = {k: v for k, v in raw.items() if k in _SPAN_FIELDS}
+        return Span(**fields, attributes=self.attributes(raw.get("attributes")))
+
+    def resource(self, raw: Any) -> Resource | None:
+        if raw is None:
+            return None
+        if not isinstance(raw, dict):
+            self.wrong_type += 1
+            return None
+        return Resource(attributes=self.attributes(raw.get("attributes")))
+
+    def attributes(self, items: Any) -> list[KeyValue]:
         """The well-formed ``{"key": str, "value": {...}}`` entries; the others are counted."""
         if not isinstance(items, list):
             self.wrong_type += items is not None
@@ -81,35 +119,21 @@ class AttributeDecoder:
             if not isinstance(kv, dict) or not isinstance(kv.get("key"), str):
                 self.wrong_type += 1
                 continue
-            value = kv.get("value")
-            if not isinstance(value, dict):
-                self.wrong_type += value is not None
-                value = {}
-            cleaned.append({"key": kv["key"], "value": value})
+            cleaned.append(KeyValue(kv["key"], self._any_value(kv.get("value"))))
         return cleaned
 
-    def value(self, value: Any) -> Any:
-        """Convert an OTLP ``AnyValue`` object to the Python value it encodes."""
-        if not isinstance(value, dict) or not value:
-            if value is not None and value != {}:
-                self.wrong_type += 1
-            return None
-        if "stringValue" in value:
-            return self._text(value["stringValue"])
-        if "intValue" in value:
-            return self._int(value["intValue"])
-        if "doubleValue" in value:
-            return self._float(value["doubleValue"])
-        if "boolValue" in value:
-            return self._bool(value["boolValue"])
-        if "arrayValue" in value:
-            return [self.value(v) for v in _values(value["arrayValue"])]
-        if "kvlistValue" in value:
-            return self.decode(_values(value["kvlistValue"]))
-        if "bytesValue" in value:
-            return self._bytes(value["bytesValue"])
-        self.wrong_type += 1
-        return value  # unknown shape: kept as is, nothing lost
+    def _any_value(self, raw: Any) -> AnyValue:
+        if raw is None:
+            return AnyValue()
+        if isinstance(raw, dict):
+            try:
+                return msgspec.convert(raw, AnyValue)
+            except msgspec.ValidationError:
+                pass
+        self.wrong_type += 1  # an unknown shape: kept, as its JSON text
+        return AnyValue(stringValue=orjson.dumps(raw, default=str).decode())
+
+    # --- odd leaves -----------------------------------------------------------------------
 
     def cut(self, text: str) -> str:
         """An oversized string, truncated and marked (and counted)."""
@@ -156,39 +180,50 @@ class AttributeDecoder:
             return self._text(raw)
 
 
-def _values(container: Any) -> list[Any]:
-    values = container.get("values") if isinstance(container, dict) else None
-    return values if isinstance(values, list) else []
+_SPAN_FIELDS = frozenset(Span.__struct_fields__) - {"attributes"}
 
 
-def request_spans(request: Any) -> Iterator[tuple[Any, Any]]:
-    """``(resource_attributes, span_json)`` for every span of one export request.
+def parse_request(line: bytes) -> ExportRequest:
+    """One line as an export request: typed in one pass when it fits, else parsed leniently
+    (spans and resources left as plain values for ``AttributeDecoder.span``/``resource``).
 
-    The resource's attribute list is passed through undecoded (identical object for all spans
-    of a resource) so callers decode it once. Raises ``MalformedLine`` when the request is not
-    OTLP at all.
+    Raises ``NotJson`` or ``MalformedLine`` (the message names the JSON path at fault).
     """
-    if not isinstance(request, dict) or not isinstance(request.get("resourceSpans"), list):
+    try:
+        return STRICT.decode(line)
+    except (msgspec.ValidationError, RecursionError):
+        pass
+    except msgspec.DecodeError as exc:
+        raise NotJson(str(exc)) from None
+    try:
+        parsed = orjson.loads(line)  # its depth limit does not depend on the recursion limit
+    except orjson.JSONDecodeError as exc:
+        raise NotJson(str(exc)) from None
+    if not isinstance(parsed, dict) or not isinstance(parsed.get("resourceSpans"), list):
         raise MalformedLine("not an OTLP export request (no 'resourceSpans' list)")
     try:
-        for resource_spans in request["resourceSpans"]:
-            resource = (resource_spans.get("resource") or {}).get("attributes")
-            for scope_spans in resource_spans.get("scopeSpans") or ():
-                for span in scope_spans.get("spans") or ():
-                    yield resource, span
-    except (AttributeError, TypeError) as exc:
-        raise MalformedLine(f"bad OTLP structure: {type(exc).__name__}: {exc}") from exc
+        return msgspec.convert(parsed, LENIENT)
+    except msgspec.ValidationError as exc:
+        raise MalformedLine(f"bad OTLP structure: {exc}") from None
+
+
+def request_spans(request: ExportRequest) -> Iterator[tuple[Any, Any]]:
+    """``(resource, span)`` for every span of one export request (the same resource object
+    for all spans of a resource, so callers decode it once)."""
+    for resource_spans in request.resourceSpans:
+        resource = resource_spans.resource
+        for scope_spans in resource_spans.scopeSpans or ():
+            for span in scope_spans.spans or ():
+                yield resource, span
 
 
 _ZERO_TRACE, _ZERO_SPAN = bytes(16), bytes(8)
 
 
-def span_identity(span: Any) -> tuple[str, str, str | None, bytes]:
+def span_identity(span: Span) -> tuple[str, str, str | None, bytes]:
     """``(trace_id, span_id, parent_span_id, key)``: lowercase hex ids and the 24 raw bytes of
     trace and span id (the day's duplicate key). Raises ``BadSpan`` for ids OTLP forbids."""
-    if not isinstance(span, dict):
-        raise BadSpan(f"span is not an object: {span!r:.60}")
-    trace_id, span_id = span.get("traceId"), span.get("spanId")
+    trace_id, span_id = span.traceId, span.spanId
     if (
         trace_id.__class__ is str
         and span_id.__class__ is str
@@ -205,7 +240,7 @@ def span_identity(span: Any) -> tuple[str, str, str | None, bytes]:
         key = bytes.fromhex(trace_id + span_id)
     if key[:16] == _ZERO_TRACE or key[16:] == _ZERO_SPAN:
         raise BadSpan("traceId or spanId is all zeros (invalid in OTLP)")
-    parent = span.get("parentSpanId") or None
+    parent = span.parentSpanId or None
     if parent is not None:
         parent = _hex_id(parent, 8, "parentSpanId")
     return trace_id, span_id, parent, key
@@ -228,12 +263,14 @@ def _hex_id(value: Any, n_bytes: int, field: str) -> str:
     return raw.hex()
 
 
-def span_times(span: dict[str, Any]) -> tuple[int, int]:
+def span_times(span: Span) -> tuple[int, int]:
     """``(start_ns, end_ns)``; raises ``BadSpan`` unless both are integers OTLP allows."""
+    start, end = span.startTimeUnixNano, span.endTimeUnixNano
+    for field, value in (("startTimeUnixNano", start), ("endTimeUnixNano", end)):
+        if value is None:
+            raise BadSpan(f"missing {field}")
     try:
-        start, end = int(span["startTimeUnixNano"]), int(span["endTimeUnixNano"])
-    except KeyError as exc:
-        raise BadSpan(f"missing {exc.args[0]}") from None
+        start, end = int(start), int(end)
     except (TypeError, ValueError) as exc:
         raise BadSpan(f"timestamp is not an integer: {exc}") from None
     if not (0 < start <= INT64_MAX and 0 < end <= INT64_MAX):
@@ -241,9 +278,9 @@ def span_times(span: dict[str, Any]) -> tuple[int, int]:
     return start, end
 
 
-def span_status(span: dict[str, Any]) -> tuple[str, str | None]:
+def span_status(span: Span) -> tuple[str, str | None]:
     """``(UNSET|OK|ERROR, message)``; unknown codes read as UNSET."""
-    status = span.get("status")
+    status = span.status
     if not status or not isinstance(status, dict):
         return "UNSET", None
     code = status.get("code", 0)

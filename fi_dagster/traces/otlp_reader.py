@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any, BinaryIO
 
-import orjson
+import msgspec
 
 from fi_dagster.traces import conventions as cv
 from fi_dagster.traces.counts import FileCounts
@@ -20,11 +20,14 @@ from fi_dagster.traces.otlp import (
     AttributeDecoder,
     BadSpan,
     MalformedLine,
+    NotJson,
+    parse_request,
     request_spans,
     span_identity,
     span_status,
     span_times,
 )
+from fi_dagster.traces.otlp_model import Resource, Span
 
 _CONVENTION = ROW_COLUMNS.index("convention")
 
@@ -42,31 +45,28 @@ class OtlpReader:
         for number, line in numbered_lines(stream):
             file.lines += 1
             request = self._parse(line, key, number, file)
-            if request is None:
-                continue
-            try:
-                pairs = list(request_spans(request))
-            except MalformedLine as exc:
-                self._bad_line(file, key, number, str(exc), line)
-                continue
-            self._spans(pairs, key, number, file)
+            if request is not None:
+                self._spans(list(request_spans(request)), key, number, file)
         self.day.counts.add_file(file)
 
     def _parse(self, line: bytes, key: str, number: int, file: FileCounts) -> Any:
         # Reasons are kept as text: holding an exception would tie its frame (and the line)
         # into a reference cycle, which nothing collects while the cyclic GC is paused.
         try:
-            return orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
+            return parse_request(line)
+        except NotJson as exc:
             reason = f"not JSON: {exc}"
+        except MalformedLine as exc:
+            self._bad_line(file, key, number, str(exc), line)
+            return None
         try:
             line.decode("utf-8")
         except UnicodeDecodeError:  # keep the line, with U+FFFD for the bytes that are not text
             file.invalid_utf8_lines += 1
             try:
-                return orjson.loads(line.decode("utf-8", errors="replace"))
-            except orjson.JSONDecodeError as exc:
-                reason = f"not JSON: {exc}"
+                return parse_request(line.decode("utf-8", errors="replace").encode())
+            except MalformedLine as exc:
+                reason = f"not JSON: {exc}" if isinstance(exc, NotJson) else str(exc)
         self._bad_line(file, key, number, reason, line)
         return None
 
@@ -82,10 +82,15 @@ class OtlpReader:
                 resource_raw = raw_resource
                 service, resource_values = self._resource(raw_resource)
             try:
+                if span.__class__ is not Span:  # a line the typed decoder refused
+                    span = self.decoder.span(span)
                 ids = span_identity(span)
                 times = span_times(span)
             except BadSpan as exc:
                 self._reject(span, (key, number), str(exc))
+                continue
+            except RecursionError:
+                self._reject(span, (key, number), _TOO_DEEP)
                 continue
             if times[1] < times[0]:
                 self._reject(span, (key, number), "ends before it starts", ends_before_start=True)
@@ -93,21 +98,14 @@ class OtlpReader:
             if not day.first_sighting(ids[3]):
                 self._duplicate(span)
                 continue
-            name = span.get("name")
+            name = span.name
             name = name if name.__class__ is str else ("" if name is None else str(name))
             try:
                 row, attrs = normalizer.row(
-                    ids,
-                    times,
-                    span_status(span),
-                    name,
-                    span.get("attributes"),
-                    service,
-                    span.get("events"),
-                    key,
+                    ids, times, span_status(span), name, span.attributes, service, span.events, key
                 )
             except RecursionError:
-                self._reject(span, (key, number), "attribute values nested too deeply")
+                self._reject(span, (key, number), _TOO_DEEP)
                 continue
             self._count(row[_CONVENTION], file)
             day.resolver.observe(ids[0], ids[2] is None, times[0], name, attrs, resource_values)
@@ -116,20 +114,22 @@ class OtlpReader:
     def _resource(self, raw_resource: Any) -> tuple[str | None, tuple[str | None, ...]]:
         """The resource's service name and cohort values (decoded once per resource)."""
         try:
-            resource = self.decoder.decode(raw_resource)
+            if raw_resource is not None and raw_resource.__class__ is not Resource:
+                raw_resource = self.decoder.resource(raw_resource)  # from a lenient line
+            resource = self.decoder.decode(raw_resource.attributes if raw_resource else None)
         except RecursionError:
             self.decoder.wrong_type += 1
             resource = {}
         service = resource.get(cv.SERVICE_NAME)
         return service if isinstance(service, str) else None, self.day.resolver.values(resource)
 
-    def _duplicate(self, span: dict[str, Any]) -> None:
+    def _duplicate(self, span: Span) -> None:
         self.day.counts[self._convention_of(span)].duplicate_spans += 1
 
     def _convention_of(self, span: Any) -> str:
         """The convention of a span that is not kept (its odd values are not counted)."""
         try:
-            attrs = self.decoder.decode(span.get("attributes")) if isinstance(span, dict) else {}
+            attrs = self.decoder.decode(span.attributes) if isinstance(span, Span) else {}
         except RecursionError:
             attrs = {}
         self.decoder.wrong_type = self.decoder.oversized = 0
@@ -150,7 +150,9 @@ class OtlpReader:
         self, span: Any, where: tuple[str, int], reason: str, *, ends_before_start: bool = False
     ) -> None:
         convention = self._convention_of(span)
-        self.day.reject(convention, where, reason, span, ends_before_start=ends_before_start)
+        raw = msgspec.to_builtins(span) if isinstance(span, Span) else span
+        self.day.reject(convention, where, reason, raw, ends_before_start=ends_before_start)
 
 
 _NOT_YET = object()
+_TOO_DEEP = "attribute values nested too deeply"

@@ -197,3 +197,35 @@ def test_attributes_nested_too_deeply_reject_only_their_span(day):
     assert list(spans["span_id"]) == [f"{1:016x}"]
     [record] = quarantined(result)
     assert "nested too deeply" in record["reason"]
+
+
+def test_odd_structure_costs_only_the_odd_part_of_its_line(day):
+    """A line the typed decoder refuses is read span by span: what fits is kept, the rest is
+    counted (or quarantined), never the whole line."""
+    unknown_shape = span(2, 2, **{"openinference.span.kind": "LLM"})
+    unknown_shape["attributes"].append({"key": "odd", "value": {"fooValue": [1, 2]}})
+    unknown_shape["attributes"].append(["not", "a", "key-value"])
+    no_list = span(3, 3)
+    no_list["attributes"] = {"llm.model_name": "gpt-4o"}
+    raw = line(span(1, 1), unknown_shape, no_list)
+    not_an_object = raw.replace(b'"spans": [', b'"spans": [42, ', 1)
+    day.write("a.jsonl", not_an_object)
+    result, spans = day.ingest()
+    assert sorted(spans["span_id"]) == [f"{n:016x}" for n in (1, 2, 3)]
+    assert day.total(result, "bad_lines") == 0
+    assert day.total(result, "bad_spans") == 1
+    [record] = quarantined(result)
+    assert "not an object" in record["reason"] and record["raw"] == 42
+    odd = spans.loc[spans["span_id"] == f"{2:016x}"].iloc[0]
+    assert '"odd":"{\\"fooValue\\":[1,2]}"' in odd["attributes"]  # kept, as JSON text
+    assert odd["span_kind"] == "LLM"
+    # the unknown value shape, the list entry, and the attribute map that is not a list
+    assert day.total(result, "wrong_type_values") == 3
+
+
+def test_a_line_that_is_not_otlp_names_the_json_path_at_fault(day):
+    day.write("a.jsonl", b'{"resourceSpans": [{"scopeSpans": [{"spans": 7}]}]}\n' + GOOD)
+    result, spans = day.ingest()
+    assert len(spans) == 1 and day.total(result, "bad_lines") == 1
+    [record] = quarantined(result)
+    assert "$.resourceSpans[0].scopeSpans[0].spans" in record["reason"]

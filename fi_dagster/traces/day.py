@@ -13,7 +13,7 @@ from fi_dagster.config import IngestConfig
 from fi_dagster.traces.cohorts import CohortResolver
 from fi_dagster.traces.counts import IngestCounts
 from fi_dagster.traces.quarantine import Quarantine
-from fi_dagster.traces.spans_parquet import SpanSpool
+from fi_dagster.traces.spans_parquet import SpanSpool, Spool
 
 
 @dataclass
@@ -25,6 +25,12 @@ class DayState:
     counts: IngestCounts = field(default_factory=IngestCounts)
     quarantine: Quarantine = field(default_factory=Quarantine)
     seen: set[bytes] = field(default_factory=set)  # trace_id + span_id as 24 raw bytes
+    # files read apart (``merge_parts``): their own spools, and which of their rows stay
+    part_spools: list[Spool] = field(default_factory=list)
+
+    def spools(self) -> list[Spool]:
+        """Every spool of the day's rows, in key order (see ``write_partition``)."""
+        return [(self.spool.path, None), *self.part_spools]
 
     def first_sighting(self, key: bytes) -> bool:
         """True the first time a span (trace id + span id bytes) is met today."""

@@ -87,7 +87,7 @@ def ingest_partition(
         traces = len(day.resolver)
         day.seen.clear()
         spans = write_partition(
-            spool.path, out_path, partition_date, day.resolver.resolve_all(), config.chunk_spans
+            day.spools(), out_path, partition_date, day.resolver.resolve_all(), config.chunk_spans
         )
     quarantine_uri = day.quarantine.store(quarantine_store, prefix)
     return IngestResult(

@@ -9,6 +9,7 @@ ties resolve as they do in one pass.
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import pyarrow as pa
 
@@ -18,7 +19,8 @@ from fi_dagster.traces.file_part import FilePart
 
 
 def merge_part(part: FilePart, day: DayState) -> None:
-    """Add one file's share to ``day`` (its spool, quarantine and counts), then delete it."""
+    """Add one file's share to ``day``: its counts and quarantine, and its spool (rows are not
+    copied: the day's Parquet is written from every spool, duplicates filtered out)."""
     for convention, counts in part.counts.items():
         total = day.counts[convention]
         for name in COUNT_COLUMNS:
@@ -26,7 +28,8 @@ def merge_part(part: FilePart, day: DayState) -> None:
     day.quarantine.extend(part.quarantine, part.quarantined)
     first = [day.first_sighting(key) for key in part.sighted]
     keep = [first[i] for i in part.observed]
-    conventions = _copy_kept_rows(part, keep, day)
+    conventions = _conventions(part.spool)
+    day.part_spools.append((part.spool, None if all(keep) else keep))
     observe = day.resolver.observe
     for i, (kept, observation) in enumerate(zip(keep, part.observations, strict=True)):
         if kept:
@@ -39,17 +42,18 @@ def merge_part(part: FilePart, day: DayState) -> None:
             kept = (c for c, k in zip(conventions, keep, strict=True) if k)
             file.spans_by_convention = Counter(kept)
         day.counts.add_file(file, default_convention)
-    part.spool.unlink()
     part.quarantine.unlink()
 
 
-def _copy_kept_rows(part: FilePart, keep: list[bool], day: DayState) -> list[str]:
-    """Copy the rows still kept into the day's spool, as one batch (the final Parquet pass is
-    faster over large batches); returns every row's convention."""
-    with pa.OSFile(str(part.spool)) as source:  # one file's rows: a bounded share of the day
-        table = pa.ipc.open_file(source).read_all().combine_chunks()
-    day.spool.add_table(table if all(keep) else table.filter(pa.array(keep, pa.bool_())))
-    return table.column("convention").to_pylist()
+def _conventions(spool: Path) -> list[str]:
+    """Every row's convention (memory-mapped: only that column's pages are read)."""
+    with pa.memory_map(str(spool)) as source:
+        reader = pa.ipc.open_file(source)
+        return [
+            convention
+            for i in range(reader.num_record_batches)
+            for convention in reader.get_batch(i).column("convention").to_pylist()
+        ]
 
 
 def _now_a_duplicate(day: DayState, convention: str, odd: tuple[int, int]) -> None:

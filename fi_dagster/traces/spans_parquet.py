@@ -8,7 +8,7 @@ file with the cohort and partition columns added. Neither pass holds more than o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,6 @@ DICTIONARY_COLUMNS = [
     "route",
     "prompt_version",
 ]
-_UNKNOWN: Cohort = (UNKNOWN_COHORT,) * len(COHORT_COLUMNS)  # type: ignore[assignment]
 
 
 def rows_table(rows: Sequence[tuple]) -> pa.Table:
@@ -87,37 +86,68 @@ class SpanSpool:
         self._sink.close()
 
 
+Spool = tuple[Path, Sequence[bool] | None]  # an Arrow IPC spool, and which rows to keep
+
+
 def write_partition(
-    spool: Path, out: Path, partition_date: str, cohorts: dict[str, Cohort], chunk: int
+    spools: Sequence[Spool], out: Path, partition_date: str, cohorts: dict[str, Cohort], chunk: int
 ) -> int:
-    """Pass two: the spool plus partition date and cohorts, in schema order, in row groups of
-    about ``chunk`` rows; returns the rows written."""
+    """Pass two: the spools' kept rows plus partition date and cohorts, in schema order, in row
+    groups of about ``chunk`` rows; returns the rows written."""
     written = 0
-    with (
-        pa.OSFile(str(spool)) as source,  # not memory-mapped: mapped pages would count as RSS
-        pq.ParquetWriter(
-            out, SPAN_SCHEMA, compression=OUTPUT_COMPRESSION, use_dictionary=DICTIONARY_COLUMNS
-        ) as writer,
-    ):
-        reader = pa.ipc.open_file(source)
+    lookup = _CohortLookup(cohorts)
+    with pq.ParquetWriter(
+        out, SPAN_SCHEMA, compression=OUTPUT_COMPRESSION, use_dictionary=DICTIONARY_COLUMNS
+    ) as writer:
         pending: list[pa.RecordBatch] = []
-        last = reader.num_record_batches - 1
-        for i in range(reader.num_record_batches):
-            pending.append(reader.get_batch(i))
-            if sum(b.num_rows for b in pending) >= chunk or i == last:
-                table = pa.Table.from_batches(pending)
-                writer.write_table(_with_cohorts(table, partition_date, cohorts), chunk)
-                written, pending = written + table.num_rows, []
+        for batch in _kept_batches(spools):
+            pending.append(batch)
+            if sum(b.num_rows for b in pending) >= chunk:
+                written += _write(writer, pending, partition_date, lookup, chunk)
+                pending = []
+        if pending:
+            written += _write(writer, pending, partition_date, lookup, chunk)
     return written
 
 
-def _with_cohorts(table: pa.Table, partition_date: str, cohorts: dict[str, Cohort]) -> pa.Table:
-    found = [cohorts.get(t, _UNKNOWN) for t in table.column("trace_id").to_pylist()]
-    columns: dict[str, Any] = dict(zip(table.schema.names, table.columns, strict=True))
-    columns["partition_date"] = pa.array([partition_date] * table.num_rows, pa.string())
-    for i, name in enumerate(COHORT_COLUMNS):
-        columns[name] = pa.array([c[i] for c in found], pa.string())
-    return pa.Table.from_arrays([columns[name] for name in SPAN_COLUMNS], schema=SPAN_SCHEMA)
+def _kept_batches(spools: Sequence[Spool]) -> Iterator[pa.RecordBatch]:
+    for path, keep in spools:
+        # not memory-mapped: mapped pages would count as RSS
+        with pa.OSFile(str(path)) as source:
+            reader = pa.ipc.open_file(source)
+            offset = 0
+            for i in range(reader.num_record_batches):
+                batch = reader.get_batch(i)
+                if keep is not None:
+                    mask = keep[offset : offset + batch.num_rows]
+                    offset += batch.num_rows
+                    batch = batch.filter(pa.array(mask, pa.bool_()))
+                yield batch
+
+
+def _write(writer: pq.ParquetWriter, batches: list, partition_date: str, lookup, chunk: int) -> int:
+    table = pa.Table.from_batches(batches, schema=ROW_SCHEMA)
+    writer.write_table(lookup.with_cohorts(table, partition_date), chunk)
+    return table.num_rows
+
+
+class _CohortLookup:
+    """Adds each row's cohort columns by trace id, in Arrow (a hash join, not a Python loop)."""
+
+    def __init__(self, cohorts: dict[str, Cohort]) -> None:
+        self.trace_ids = pa.array(list(cohorts), pa.string())
+        found = list(cohorts.values())
+        self.columns = [
+            pa.array([c[i] for c in found], pa.string()) for i in range(len(COHORT_COLUMNS))
+        ]
+
+    def with_cohorts(self, table: pa.Table, partition_date: str) -> pa.Table:
+        at = pc.index_in(table.column("trace_id"), value_set=self.trace_ids)
+        columns: dict[str, Any] = dict(zip(table.schema.names, table.columns, strict=True))
+        columns["partition_date"] = pa.array([partition_date] * table.num_rows, pa.string())
+        for name, values in zip(COHORT_COLUMNS, self.columns, strict=True):
+            columns[name] = pc.fill_null(values.take(at), UNKNOWN_COHORT)
+        return pa.Table.from_arrays([columns[name] for name in SPAN_COLUMNS], schema=SPAN_SCHEMA)
 
 
 def _nullable_ints(dtype: pa.DataType) -> Any:

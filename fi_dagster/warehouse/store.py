@@ -7,6 +7,9 @@ re-run or a backfill never duplicates rows and readers never see a half-written 
 from __future__ import annotations
 
 import datetime as dt
+import random
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +118,9 @@ def _check_date(value: str) -> str:
     raise ValueError(f"partition_date must be 'YYYY-MM-DD', got {value!r}")
 
 
+WAL_SWITCH_ATTEMPTS = 20  # about 4 s of backoff in all
+
+
 def _create_engine(url: str) -> sa.Engine:
     parsed = sa.make_url(url)
     if parsed.get_backend_name() != "sqlite":
@@ -133,9 +139,23 @@ def _create_engine(url: str) -> sa.Engine:
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     """WAL lets readers run beside one writer; the busy timeout makes writers queue up."""
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
+    _use_wal(cursor)
     cursor.close()
+
+
+def _use_wal(cursor: Any) -> None:
+    """Switch a new database file to WAL (it stays so). Connections opening a new file at the
+    same moment can get "database is locked" at once, busy timeout or not: back off, retry."""
+    for attempt in range(WAL_SWITCH_ATTEMPTS):
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == WAL_SWITCH_ATTEMPTS - 1:
+                raise
+            time.sleep(0.02 * (attempt + 1) * (1 + random.random()))
 
 
 def _create_tables(engine: sa.Engine) -> None:

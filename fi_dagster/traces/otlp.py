@@ -1,4 +1,5 @@
-"""Decode OTLP/JSON export requests (one per line) into plain Python values.
+"""Decode OTLP/JSON export requests (one per line): the request into typed structs
+(``otlp_model``), ids, times and status checked, attributes into plain Python values.
 
 Follows the OTLP JSON encoding the Collector ``file`` exporter and the Python
 ``opentelemetry-exporter-otlp-json-file`` write: hex ids, ``kind`` as an integer, ``intValue``

@@ -9,9 +9,10 @@ item is refused too: judging stops, it does not pick cheaper items to fill the g
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from fi_dagster.config import PriceOverride
 from fi_dagster.evals.cost import judge_cost_usd
 
 log = logging.getLogger(__name__)
@@ -34,12 +35,18 @@ class Budget:
 
     @classmethod
     def for_judge(
-        cls, max_calls: int | None, max_spend_usd: float | None, model: str, on_date: str
+        cls,
+        max_calls: int | None,
+        max_spend_usd: float | None,
+        model: str,
+        on_date: str,
+        overrides: Sequence[PriceOverride] = (),
     ) -> Budget:
-        """Caps priced at ``model``'s list price on ``on_date`` (the partition's date)."""
+        """Caps priced at ``model``'s price on ``on_date`` (the partition's date), with the
+        deployment's price ``overrides`` applied as everywhere else."""
 
         def price(prompt: int, completion: int) -> float | None:
-            return judge_cost_usd(model, prompt, completion, on_date)
+            return judge_cost_usd(model, prompt, completion, on_date, overrides)
 
         if max_spend_usd is not None and price(1_000_000, 0) is None:
             log.warning(

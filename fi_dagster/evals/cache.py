@@ -4,6 +4,10 @@ A verdict is reused only when everything that could change it is the same: evalu
 its version, judge model, prompt template (hash of its files), call parameters, and the
 exact content judged. Only ``ok`` verdicts are kept; errors and budget skips are retried
 by the next run. Rows live in the warehouse table ``fi_judgment_cache``.
+
+A row records the tokens the verdict took and what they cost when it was judged (the
+partition's price, overrides applied). A verdict read back was not paid for again: it has
+no tokens and costs $0 in the partition that reuses it, and it is never repriced.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from fi_dagster.config import PriceOverride
 from fi_dagster.evals.cost import judge_cost_usd
 from fi_dagster.evals.judges.base import JudgeIdentity, JudgeRequest, JudgeVerdict
 from fi_dagster.warehouse.tables import judgment_cache as TABLE
@@ -70,9 +75,18 @@ class JudgmentCache:
                     found[digest] = JudgeVerdict(float(score), reason or "", "ok", cached=True)
         return found
 
-    def store(self, entries: Sequence[tuple[CacheKey, JudgeVerdict]], partition_date: str) -> int:
-        """Keep the ``ok`` verdicts among ``entries``; a key already present is left as is."""
-        rows = [_row(k, v, partition_date) for k, v in entries if v.status == "ok" and not v.cached]
+    def store(
+        self,
+        entries: Sequence[tuple[CacheKey, JudgeVerdict]],
+        partition_date: str,
+        price_overrides: Sequence[PriceOverride] = (),
+    ) -> int:
+        """Keep the ``ok`` verdicts among ``entries``; a key already present is left as is.
+
+        Each is priced at ``partition_date`` with ``price_overrides``, like its result row.
+        """
+        fresh = [(k, v) for k, v in entries if v.status == "ok" and not v.cached]
+        rows = [_row(k, v, partition_date, price_overrides) for k, v in fresh]
         rows = list({r["cache_key"]: r for r in rows}.values())
         if not rows:
             return 0
@@ -81,7 +95,12 @@ class JudgmentCache:
         return len(rows)
 
 
-def _row(key: CacheKey, verdict: JudgeVerdict, partition_date: str) -> dict[str, Any]:
+def _row(
+    key: CacheKey,
+    verdict: JudgeVerdict,
+    partition_date: str,
+    price_overrides: Sequence[PriceOverride],
+) -> dict[str, Any]:
     tokens = (verdict.prompt_tokens, verdict.completion_tokens)
     return {
         "cache_key": key.digest,
@@ -91,7 +110,7 @@ def _row(key: CacheKey, verdict: JudgeVerdict, partition_date: str) -> dict[str,
         "reason": verdict.reason,
         "prompt_tokens": tokens[0],
         "completion_tokens": tokens[1],
-        "cost_usd": judge_cost_usd(key.judge_model, *tokens, partition_date),
+        "cost_usd": judge_cost_usd(key.judge_model, *tokens, partition_date, price_overrides),
         "created_at": datetime.now(UTC),
     }
 

@@ -9,8 +9,10 @@ it paid for.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import replace
 
+from fi_dagster.config import PriceOverride
 from fi_dagster.evals.budget import Budget
 from fi_dagster.evals.cache import CacheKey, JudgmentCache, cache_key
 from fi_dagster.evals.judges.base import Judge, JudgeRequest, JudgeVerdict
@@ -27,8 +29,13 @@ def judge_requests(
     partition_date: str,
     cache: JudgmentCache | None = None,
     budget: Budget | None = None,
+    price_overrides: Sequence[PriceOverride] = (),
 ) -> list[JudgeVerdict]:
-    """One verdict per request, in order; cached ones have ``cached=True`` and no tokens."""
+    """One verdict per request, in order; cached ones have ``cached=True`` and no tokens.
+
+    New verdicts go to the cache with their tokens and their cost at the partition's price
+    (``price_overrides`` applied), a record of what they were bought for.
+    """
     if not requests:
         return []
     if cache is None or not judge.cacheable:
@@ -41,7 +48,7 @@ def judge_requests(
         if key.digest not in known:
             todo.setdefault(key.digest, index)
     fresh_keys = [keys[i] for i in todo.values()]
-    writer = _CacheWriter(cache, partition_date, fresh_keys)
+    writer = _CacheWriter(cache, partition_date, fresh_keys, tuple(price_overrides))
     fresh = judge.judge_many([requests[i] for i in todo.values()], budget=budget, on_verdict=writer)
     writer.flush()
     log.info("judgment cache: %d hits, %d judged", len(requests) - len(todo), len(todo))
@@ -67,8 +74,15 @@ def _fan_out(
 class _CacheWriter:
     """Buffers new verdicts and writes them in small batches while judging goes on."""
 
-    def __init__(self, cache: JudgmentCache, partition_date: str, keys: list[CacheKey]) -> None:
+    def __init__(
+        self,
+        cache: JudgmentCache,
+        partition_date: str,
+        keys: list[CacheKey],
+        price_overrides: tuple[PriceOverride, ...],
+    ) -> None:
         self._cache, self._date, self._keys = cache, partition_date, keys
+        self._overrides = price_overrides
         self._pending: list[tuple[CacheKey, JudgeVerdict]] = []
 
     def __call__(self, index: int, verdict: JudgeVerdict) -> None:
@@ -80,7 +94,7 @@ class _CacheWriter:
     def flush(self) -> None:
         pending, self._pending = self._pending, []
         try:
-            self._cache.store(pending, self._date)
+            self._cache.store(pending, self._date, self._overrides)
         except Exception:  # the cache saves money; losing a write must not lose the verdicts
             log.warning(
                 "could not write %d verdicts to the judgment cache", len(pending), exc_info=True

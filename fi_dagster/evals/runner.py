@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pandas as pd
 
-from fi_dagster.config import EvaluationConfig
+from fi_dagster.config import EvaluationConfig, PriceOverride
 from fi_dagster.evals.budget import Budget
 from fi_dagster.evals.cache import JudgmentCache
 from fi_dagster.evals.cost import judge_cost_usd
@@ -43,10 +45,13 @@ def evaluate_partition(
     partition_date: str,
     *,
     cache: JudgmentCache | None = None,
+    price_overrides: Sequence[PriceOverride] = (),
 ) -> pd.DataFrame:
     """One row per (trace_id, span_id, evaluator) for the sampled traces (``fi_eval_results``).
 
     With a ``cache``, verdicts judged before (any partition) are reused, not paid again.
+    Judge calls, and the spend cap, are priced with the shipped price table and the
+    deployment's ``price_overrides`` (``prices:`` in fi_dagster.yaml).
     """
     evaluators = _enabled(config)
     scored: list[Scored] = []
@@ -61,7 +66,8 @@ def evaluate_partition(
                     pending.append((trace, evaluator, item))
                 else:
                     scored.append((trace, evaluator, item))
-    scored += _judge(judge, pending, partition_date, cache, _budget(config, judge, partition_date))
+    pricing = _Pricing(judge.model_name, partition_date, tuple(price_overrides))
+    scored += _judge(judge, pending, pricing, cache, _budget(config, judge, pricing))
     results = [_result(partition_date, t, e, f, _threshold(config, e)) for t, e, f in scored]
     log.info("evaluated %s: %s", partition_date, dict(Counter(r.status for r in results)))
     return results_frame(results)
@@ -90,22 +96,32 @@ def _assess(evaluator: Evaluator, trace: Trace) -> list[Finding | JudgeTask]:
         return [Finding.error(trace.roots()[0], f"evaluator failed: {type(exc).__name__}: {exc}")]
 
 
-def _budget(config: EvaluationConfig, judge: Judge, partition_date: str) -> Budget:
+@dataclass(frozen=True)
+class _Pricing:
+    """How the partition's judge calls are priced: its model, on its date, with overrides."""
+
+    model: str
+    on_date: str
+    overrides: tuple[PriceOverride, ...]
+
+
+def _budget(config: EvaluationConfig, judge: Judge, pricing: _Pricing) -> Budget:
     if not judge.cacheable:
         return Budget()  # the heuristic judge is free: nothing to cap
     caps = config.judge
     return Budget.for_judge(
         caps.max_calls_per_partition,
         caps.max_spend_usd_per_partition,
-        judge.model_name,
-        partition_date,
+        pricing.model,
+        pricing.on_date,
+        pricing.overrides,
     )
 
 
 def _judge(
     judge: Judge,
     pending: list[Pending],
-    partition_date: str,
+    pricing: _Pricing,
     cache: JudgmentCache | None,
     budget: Budget,
 ) -> list[Scored]:
@@ -113,23 +129,28 @@ def _judge(
         return []
     requests = [task.request for _, _, task in pending]
     verdicts = judge_requests(
-        judge, requests, partition_date=partition_date, cache=cache, budget=budget
+        judge,
+        requests,
+        partition_date=pricing.on_date,
+        cache=cache,
+        budget=budget,
+        price_overrides=pricing.overrides,
     )
     if budget.exhausted:
-        log.warning("%s: %s", partition_date, budget.describe())
+        log.warning("%s: %s", pricing.on_date, budget.describe())
     if len(verdicts) != len(pending):
         raise RuntimeError(f"judge returned {len(verdicts)} verdicts for {len(pending)} requests")
     return [
-        (trace, evaluator, _finding(task, verdict, judge.model_name, partition_date))
+        (trace, evaluator, _finding(task, verdict, pricing))
         for (trace, evaluator, task), verdict in zip(pending, verdicts, strict=True)
     ]
 
 
-def _finding(task: JudgeTask, verdict: JudgeVerdict, model: str, partition_date: str) -> Finding:
+def _finding(task: JudgeTask, verdict: JudgeVerdict, pricing: _Pricing) -> Finding:
     """A verdict as a finding, priced at the partition date so re-runs reproduce costs."""
     tokens = (verdict.prompt_tokens, verdict.completion_tokens)
-    cost = judge_cost_usd(model, *tokens, partition_date)
-    usage = JudgeUsage(model, *tokens, cost, verdict.cached)
+    cost = judge_cost_usd(pricing.model, *tokens, pricing.on_date, pricing.overrides)
+    usage = JudgeUsage(pricing.model, *tokens, cost, verdict.cached)
     if verdict.status == "ok" and verdict.score is not None:
         return Finding(task.span, verdict.score, verdict.reason, "ok", usage)
     if verdict.status == "skipped":

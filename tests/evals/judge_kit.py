@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from servers.openai_server import OpenAIServer
+import pandas as pd
+from servers.openai_server import OpenAIServer, completion_body
 
 from fi_dagster.config import JudgeConfig
 from fi_dagster.evals import Executor, JudgeRequest, JudgeVerdict, RateLimiter, RetryPolicy
@@ -49,6 +50,22 @@ def make_judge(
     )
     endpoint = JudgeEndpoint(KEY, server.url + "/v1", timeout_s)
     return OpenAIJudge(endpoint, model, executor=executor, redact_pii=config.redact_pii)
+
+
+def reported_usage(server: OpenAIServer) -> tuple[int, int]:
+    """Prompt and completion tokens the server reported over all its (fault-free) answers."""
+    usages = [
+        completion_body(r.body, server.responder(r.body))["usage"]
+        for r in server.requests
+        if r.body is not None
+    ]
+    return sum(u["prompt_tokens"] for u in usages), sum(u["completion_tokens"] for u in usages)
+
+
+def priced_by_hand(results: pd.DataFrame, input_per_1m: float, output_per_1m: float) -> list[float]:
+    """Each result row's judge tokens at these prices (USD per 1M tokens)."""
+    prompt, completion = results["judge_prompt_tokens"], results["judge_completion_tokens"]
+    return list((prompt * input_per_1m + completion * output_per_1m) / 1e6)
 
 
 def grounded_request(answer: str = "Two days.", evaluator: str = "Groundedness") -> JudgeRequest:

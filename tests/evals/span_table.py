@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
 
-from fi_dagster.config import EvaluationConfig
+from fi_dagster.config import EvaluationConfig, PriceOverride
 from fi_dagster.evals import HeuristicJudge, Judge, evaluate_partition
 from fi_dagster.traces.schema import SPAN_COLUMNS
 
@@ -66,6 +67,7 @@ def evaluate(
     config: EvaluationConfig | None = None,
     judge: Judge | None = None,
     sample: pd.DataFrame | None = None,
+    price_overrides: Sequence[PriceOverride] = (),
 ) -> pd.DataFrame:
     return evaluate_partition(
         table.frame(),
@@ -73,6 +75,7 @@ def evaluate(
         judge or HeuristicJudge(),
         config or EvaluationConfig(),
         PARTITION,
+        price_overrides=price_overrides,
     )
 
 

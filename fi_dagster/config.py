@@ -102,6 +102,17 @@ class JudgeConfig(_Strict):
     cache: bool = True
 
 
+class ShardRetryConfig(_Strict):
+    """How a failed evaluation shard (its step, not one judge call) is retried by Dagster.
+
+    The wait grows exponentially: ``delay_s`` before the first retry, 3 × ``delay_s`` before
+    the second, 7 × before the third. Read when the code location loads (it shapes the job).
+    """
+
+    max_retries: int = Field(2, ge=0, le=10)
+    delay_s: float = Field(30.0, ge=0, le=3600)
+
+
 class EvaluationConfig(_Strict):
     evaluators: dict[str, EvaluatorConfig] = Field(default_factory=dict)
     json_schemas: list[JsonSchemaRule] = Field(default_factory=list)
@@ -111,6 +122,7 @@ class EvaluationConfig(_Strict):
     judge: JudgeConfig = JudgeConfig()
     # Traces per evaluation step: a large day fans out into independently retried shards.
     shard_traces: int = Field(2000, ge=1)
+    shard_retry: ShardRetryConfig = ShardRetryConfig()
 
     def evaluator(self, name: str) -> EvaluatorConfig:
         return self.evaluators.get(name, EvaluatorConfig())

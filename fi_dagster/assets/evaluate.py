@@ -10,6 +10,7 @@ import pandas as pd
 
 from fi_dagster.assets.metadata import preview
 from fi_dagster.assets.partitions import daily_partitions
+from fi_dagster.config import ShardRetryConfig, load_config
 from fi_dagster.evals import JudgmentCache, evaluate_partition, judge_totals
 from fi_dagster.evals.shards import shard_config, shard_sample
 from fi_dagster.resources import (
@@ -45,7 +46,6 @@ def _parallel_judge_steps(instance: dg.DagsterInstance) -> int:
 @dg.op(
     ins={"shard": dg.In(pd.DataFrame), "spans_ready": dg.In(dg.Nothing)},
     pool=JUDGE_POOL,
-    retry_policy=dg.RetryPolicy(max_retries=2, delay=30, backoff=dg.Backoff.EXPONENTIAL),
 )
 def evaluate_shard(
     context: dg.OpExecutionContext,
@@ -57,7 +57,8 @@ def evaluate_shard(
 ) -> pd.DataFrame:
     """Judge one shard; only its traces' spans are read from the day's Parquet."""
     day = context.partition_key
-    config = fi_config.load().evaluation
+    fi = fi_config.load()
+    config = fi.evaluation
     index, count = (int(shard[c].iloc[0]) for c in SHARD_COLUMNS) if len(shard) else (0, 1)
     shard = shard.drop(columns=list(SHARD_COLUMNS))
     config = shard_config(config, count, _parallel_judge_steps(context.instance), index)
@@ -68,7 +69,9 @@ def evaluate_shard(
         dg.AssetKey("normalized_spans"), day, list(SPAN_COLUMNS), trace_ids=ids or [""]
     )
     context.log.info(f"judging {len(ids)} traces ({len(spans)} spans) with {the_judge.model_name}")
-    return evaluate_partition(spans, shard, the_judge, config, day, cache=cache)
+    return evaluate_partition(
+        spans, shard, the_judge, config, day, cache=cache, price_overrides=fi.prices
+    )
 
 
 @dg.op(out=dg.Out(pd.DataFrame, io_manager_key="warehouse_io_manager"))
@@ -103,14 +106,32 @@ def _judge_model(results: pd.DataFrame) -> str:
     return str(models.mode().iloc[0]) if len(models) else "none"
 
 
-@dg.graph_asset(
-    partitions_def=daily_partitions,
-    group_name="fi_nightly",
-    kinds={"openai", "sql"},
-    ins={"normalized_spans": dg.AssetIn(dagster_type=dg.Nothing)},
-    description="Evaluator scores; a failed judge call is an `error` row, never a pass or fail.",
-)
-def fi_eval_results(normalized_spans, cohort_sample: pd.DataFrame):
-    shards = plan_eval_shards(cohort_sample)
-    results = shards.map(lambda shard: evaluate_shard(shard, normalized_spans))
-    return combine_eval_results(results.collect())
+def shard_retry_policy(retry: ShardRetryConfig) -> dg.RetryPolicy:
+    """Dagster's step retry for a failed shard: the other shards keep their results."""
+    return dg.RetryPolicy(
+        max_retries=retry.max_retries, delay=retry.delay_s, backoff=dg.Backoff.EXPONENTIAL
+    )
+
+
+def eval_results_asset(shard_retry: ShardRetryConfig) -> dg.AssetsDefinition:
+    """``fi_eval_results`` with its shard steps retried as ``evaluation.shard_retry`` says."""
+    judge_shard = evaluate_shard.with_retry_policy(shard_retry_policy(shard_retry))
+
+    @dg.graph_asset(
+        name="fi_eval_results",
+        partitions_def=daily_partitions,
+        group_name="fi_nightly",
+        kinds={"openai", "sql"},
+        ins={"normalized_spans": dg.AssetIn(dagster_type=dg.Nothing)},
+        description="Evaluator scores; a failed judge call is an `error` row, never a pass "
+        "or fail.",
+    )
+    def fi_eval_results(normalized_spans, cohort_sample: pd.DataFrame):
+        shards = plan_eval_shards(cohort_sample)
+        results = shards.map(lambda shard: judge_shard(shard, normalized_spans))
+        return combine_eval_results(results.collect())
+
+    return fi_eval_results
+
+
+fi_eval_results = eval_results_asset(load_config().evaluation.shard_retry)

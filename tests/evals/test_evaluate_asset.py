@@ -6,12 +6,14 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
-from judge_kit import KEY
+import sqlalchemy as sa
+from judge_kit import KEY, priced_by_hand, reported_usage
 from servers.openai_server import OpenAIServer
 from span_table import PARTITION, SpanTable
 
 from fi_dagster.assets.evaluate import fi_eval_results
 from fi_dagster.assets.partitions import daily_partitions
+from fi_dagster.evals import BUDGET_REASON
 from fi_dagster.resources import (
     FiConfigResource,
     JudgeResource,
@@ -102,3 +104,29 @@ def test_a_day_fans_out_into_shards_with_the_same_results(
         .reset_index(drop=True)
         .equals(one[columns].sort_values(key).reset_index(drop=True))
     )
+
+
+def test_yaml_prices_price_a_self_hosted_judge_and_cap_its_spend(
+    spans: SpanTable, resources: dict, openai_server: OpenAIServer
+) -> None:
+    for i in range(4):
+        spans.add(f"t{i}", "gen", input_text=f"Question {i}?", output_text=f"Answer {i}.")
+    Path(resources["fi_config"].path).write_text(
+        "evaluation:\n  judge: {concurrency: 1, max_spend_usd_per_partition: 2.0}\n"
+        "prices:\n  - {model: acme-judge-70b, input_per_1m: 1000.0, output_per_1m: 4000.0}\n"
+    )
+    resources["judge"] = JudgeResource(base_url=openai_server.url + "/v1", model="acme-judge-70b")
+    materialize(spans, resources)
+    wh = resources["warehouse"].warehouse()
+    rows = wh.read_partition("fi_eval_results", PARTITION)
+    judged = rows[rows["judge_model"] == "acme-judge-70b"]
+    paid, skipped = judged[judged["status"] == "ok"], judged[judged["status"] == "skipped"]
+    assert 0 < len(paid) == len(openai_server.requests) < len(judged) == len(paid) + len(skipped)
+    assert (skipped["reason"] == BUDGET_REASON).all() and skipped["passed"].isna().all()
+    tokens = (paid["judge_prompt_tokens"].sum(), paid["judge_completion_tokens"].sum())
+    assert tokens == reported_usage(openai_server)
+    assert list(paid["judge_cost_usd"]) == pytest.approx(priced_by_hand(paid, 1000.0, 4000.0))
+    assert paid["judge_cost_usd"].sum() <= 2.0
+    with wh.engine.connect() as conn:  # the cache records what each verdict was bought for
+        cached = conn.execute(sa.text("SELECT cost_usd FROM fi_judgment_cache")).scalars().all()
+    assert sorted(cached) == pytest.approx(sorted(paid["judge_cost_usd"]))

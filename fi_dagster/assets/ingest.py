@@ -43,6 +43,7 @@ def normalized_spans(
             stores.quarantine(),
             folder / "spans.parquet",
             config.ingest,
+            progress=lambda done: context.log.info(f"partition {day}: {done}"),
         )
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)

@@ -16,6 +16,7 @@ kept for the whole day is one 24-byte key per span (duplicates) and a few values
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -28,6 +29,7 @@ from fi_dagster.traces.day import DayState
 from fi_dagster.traces.files import file_format, partition_prefix
 from fi_dagster.traces.gc_pause import cyclic_gc_paused
 from fi_dagster.traces.merge_parts import merge_part
+from fi_dagster.traces.progress import IngestProgress, ProgressReporter
 from fi_dagster.traces.quarantine import QuarantineStore
 from fi_dagster.traces.spans_parquet import SpanSpool, write_partition
 from fi_dagster.traces.trace_file import UnreadableFile, read_trace_file
@@ -65,8 +67,12 @@ def ingest_partition(
     quarantine_store: QuarantineStore,
     out_path: Path,
     config: IngestConfig | None = None,
+    progress: Callable[[IngestProgress], None] | None = None,
 ) -> IngestResult:
-    """Normalize every trace file under ``dt=<partition_date>/`` of ``store`` into ``out_path``."""
+    """Normalize every trace file under ``dt=<partition_date>/`` of ``store`` into ``out_path``.
+
+    ``progress`` hears how far the day has got, now and then and after the last file.
+    """
     config = config or IngestConfig()
     prefix = partition_prefix(partition_date)
     objects = [o for o in store.list(prefix) if file_format(o.key)]
@@ -81,7 +87,9 @@ def ingest_partition(
         day = DayState(partition_date, config, CohortResolver(mapping), spool)
         try:
             with cyclic_gc_paused():
-                _read_day(store, [o.key for o in objects], day, mapping, workers, Path(tmp))
+                keys = [o.key for o in objects]
+                reporter = ProgressReporter(len(keys), progress)
+                _read_day(store, keys, day, mapping, workers, Path(tmp), reporter)
         finally:
             spool.close()
         traces = len(day.resolver)
@@ -108,14 +116,17 @@ def _read_day(
     mapping: CohortMapping,
     workers: int,
     folder: Path,
+    reporter: ProgressReporter,
 ) -> None:
     if workers == 1:
         for key in keys:
             read_trace_file(store, key, day)
+            reporter.file_done(day.counts.total("spans"))
         return
     parts = read_parts(store, keys, day.partition_date, day.config, mapping, folder, workers)  # type: ignore[arg-type]
     for part in parts:
         merge_part(part, day)
+        reporter.file_done(day.counts.total("spans"))
 
 
 __all__ = ["IngestResult", "PartitionNotFound", "UnreadableFile", "ingest_partition"]

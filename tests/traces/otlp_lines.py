@@ -104,11 +104,11 @@ class Day:
         self.store.write_bytes(key, data)
         return key
 
-    def ingest(self) -> tuple[IngestResult, pd.DataFrame]:
+    def ingest(self, progress=None) -> tuple[IngestResult, pd.DataFrame]:  # noqa: ANN001
         out = self.root / "out" / "spans.parquet"
         out.parent.mkdir(parents=True, exist_ok=True)
         result = ingest_partition(
-            self.store, self.day, self.mapping, self.quarantine_store, out, self.config
+            self.store, self.day, self.mapping, self.quarantine_store, out, self.config, progress
         )
         return result, read_spans(out)
 

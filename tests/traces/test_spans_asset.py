@@ -50,13 +50,18 @@ def pipeline(tmp_path):
     }
     seen.clear()
 
+    instance = dg.DagsterInstance.ephemeral()
+
     def run() -> dg.ExecuteInProcessResult:
         return dg.materialize(
             [normalized_spans, normalized_spans_expectations, span_probe],
             partition_key=DAY,
             resources=resources,
             raise_on_error=False,
+            instance=instance,
         )
+
+    run.instance = instance  # type: ignore[attr-defined]  # its event log, for the tests
 
     return open_store(str(tmp_path / "traces")), Warehouse(url), run
 
@@ -78,6 +83,8 @@ def test_a_good_day_passes_and_downstream_reads_only_its_columns(pipeline):
     ingest = warehouse.read_partition("fi_ingest_daily", DAY)
     assert int(ingest["spans"].sum()) == generated.spans
     assert int(ingest["files"].sum()) == 2
+    logs = "\n".join(e.user_message for e in run.instance.all_logs(result.run_id))
+    assert f"partition {DAY}: read 2/2 files: {generated.spans:,} spans kept" in logs
 
 
 def test_a_bad_day_fails_the_check_with_counts_and_blocks_downstream(pipeline):

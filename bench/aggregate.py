@@ -6,6 +6,7 @@ Parquet, then runs each stage the way its asset does: in a fresh process that lo
 columns it needs. Prints load and compute seconds and the peak RSS of each process.
 
     python -m bench aggregate [--spans 1000000] [--seed 7] [--rate 0.05] [--keep DIR]
+    python -m bench aggregate --stage steps --keep DIR   # one stage on a kept directory
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +27,10 @@ import pandas as pd
 
 from fi_dagster.config import SamplingConfig
 from fi_dagster.stats import cost, latency, quality, sampling
+from fi_dagster.stats.step_daily import step_daily
+from fi_dagster.stats.trace_steps import STEP_SPAN_COLUMNS
 from fi_dagster.traces.facts import trace_facts
+from fi_dagster.traces.spans_parquet import read_spans
 
 DAY = "2025-06-01"
 ROUTES = ("support_agent", "rag_qa", "extract_invoice", "orders", "search", "summarize")
@@ -220,10 +225,21 @@ def _stage_facts(d: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     )
 
 
+def _stage_steps(d: Path) -> tuple[pd.DataFrame, Callable[[], pd.DataFrame]]:
+    """Read as the asset's IO manager reads: `read_spans`, token counts as nullable integers
+    (the synthetic file stores them as floats; the canonical schema as int64)."""
+    spans = read_spans(d / "spans.parquet", STEP_SPAN_COLUMNS)
+    tokens = [c for c in spans if c.endswith("_tokens")]
+    spans[tokens] = spans[tokens].astype("Int64")
+    return spans, lambda: step_daily(spans, DAY)
+
+
 def _stage(name: str, d: Path, config: SamplingConfig):
     """(input frame, the computation) of one stage, as its asset loads and runs it."""
     if name == "facts":
         return _stage_facts(d)
+    if name == "steps":
+        return _stage_steps(d)
     if name == "sample":
         facts = _read(d, "facts")
         return facts, lambda: sampling.sample_cohorts(facts, config)
@@ -327,6 +343,7 @@ def main(argv: list[str]) -> int:
         sample = _read(directory, "sample")
         evals = synthetic_results(setup["spans"], sample, args.seed)
         evals.to_parquet(directory / "evals.parquet", index=False)
-        rows += [_child(stage, directory, args) for stage in ("quality", "cost", "latency")]
+        stages = ("quality", "cost", "latency", "steps")
+        rows += [_child(stage, directory, args) for stage in stages]
         _report(rows, setup, sample, evals)
     return 0

@@ -5,6 +5,10 @@ Rows cover the day and each single cohort column (the others ``*``), for every s
 days, so the regression tests compare today's row with the same row of earlier days; the
 self-time and cost columns are per trace of the cohort, so they add up across steps and
 split a trace-level change between the steps that caused it.
+
+A day has a million spans and five roll-ups (the day, then each cohort column): the spans are
+turned into arrays and their latencies sorted once, and each roll-up only regroups them by
+integer codes: one sort of the spans instead of three per roll-up.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from fi_dagster.config import PriceOverride
-from fi_dagster.stats.percentiles import grouped_quantiles
+from fi_dagster.stats.percentiles import SortedValues
 from fi_dagster.stats.quality import ALL
 from fi_dagster.stats.trace_steps import spans_with_self_time, trace_totals
 from fi_dagster.traces.schema import COHORT_COLUMNS
@@ -47,23 +51,54 @@ STEP_COLUMNS = (
 def _mean_sd(codes: np.ndarray, values: np.ndarray, n_groups: int) -> tuple[np.ndarray, ...]:
     """Per-group mean and sample standard deviation of the non-NaN values."""
     ok = ~np.isnan(values)
-    count = np.bincount(codes[ok], minlength=n_groups).astype(float)
-    total = np.bincount(codes[ok], weights=values[ok], minlength=n_groups)
-    squares = np.bincount(codes[ok], weights=values[ok] ** 2, minlength=n_groups)
+    codes, values = codes[ok], values[ok]
+    count = np.bincount(codes, minlength=n_groups).astype(float)
+    total = np.bincount(codes, weights=values, minlength=n_groups)
+    squares = np.bincount(codes, weights=values**2, minlength=n_groups)
     with np.errstate(divide="ignore", invalid="ignore"):
         mean = np.where(count > 0, total / count, np.nan)
         var = np.where(count > 1, (squares - count * mean**2) / (count - 1), np.nan)
     return mean, np.sqrt(np.clip(var, 0, None))
 
 
-def _describe(codes: np.ndarray, latency: np.ndarray, n_groups: int) -> dict[str, np.ndarray]:
+def _describe(
+    codes: np.ndarray, latency: SortedValues, log_latency: np.ndarray, n_groups: int
+) -> dict[str, np.ndarray]:
     """Percentiles and log-latency mean / sd of each group's (positive, timed) durations."""
-    timed = ~np.isnan(latency)
-    q = grouped_quantiles(codes[timed], latency[timed], n_groups, [q for _, q in _QUANTILES])
+    q = latency.grouped_quantiles(codes, n_groups, [q for _, q in _QUANTILES])
     out = {name: q[:, j] for j, (name, _) in enumerate(_QUANTILES)}
-    logs = np.log(np.where(latency > 0, latency, np.nan))
-    out["log_ms_mean"], out["log_ms_sd"] = _mean_sd(codes, logs, n_groups)
+    out["log_ms_mean"], out["log_ms_sd"] = _mean_sd(codes, log_latency, n_groups)
     return out
+
+
+def _log(latency: np.ndarray) -> np.ndarray:
+    return np.log(np.where(latency > 0, latency, np.nan))
+
+
+@dataclass(frozen=True)
+class _Traces:
+    """The trace columns the ``*`` rows need, durations sorted once for the five roll-ups."""
+
+    cohort: pd.DataFrame  # the cohort columns
+    latency: np.ndarray
+    log_latency: np.ndarray
+    sorted_latency: SortedValues
+    sorted_duration: SortedValues  # NaN durations as 0, for the tail cut
+    tokens: np.ndarray
+    cost: np.ndarray
+
+    @classmethod
+    def of(cls, traces: pd.DataFrame) -> _Traces:
+        latency = traces["latency_ms"].to_numpy(dtype=float)
+        return cls(
+            cohort=traces[list(COHORT_COLUMNS)],
+            latency=latency,
+            log_latency=_log(latency),
+            sorted_latency=SortedValues(latency),
+            sorted_duration=SortedValues(np.nan_to_num(latency)),
+            tokens=traces["prompt_tokens"].to_numpy(dtype=float),
+            cost=traces["cost_usd"].to_numpy(dtype=float),
+        )
 
 
 @dataclass(frozen=True)
@@ -73,42 +108,48 @@ class _Spans:
     trace: np.ndarray  # position of the span's trace in the trace table
     name: np.ndarray  # code into `names`
     names: np.ndarray
-    kind: np.ndarray
+    kind: np.ndarray  # code into `kinds`
+    kinds: np.ndarray
     latency: np.ndarray
+    log_latency: np.ndarray
+    sorted_latency: SortedValues
     self_ms: np.ndarray
     llm_tokens: np.ndarray  # prompt tokens of LLM spans, NaN for the others
     cost: np.ndarray
 
     @classmethod
-    def of(cls, spans: pd.DataFrame, traces: pd.DataFrame) -> _Spans:
+    def of(cls, spans: pd.DataFrame) -> _Spans:
         name, names = pd.factorize(spans["name"])
-        llm = spans["span_kind"].eq("LLM").to_numpy()
+        kind, kinds = pd.factorize(spans["span_kind"].fillna("UNKNOWN"))
+        llm = spans["span_kind"].eq("LLM").to_numpy(dtype=bool, na_value=False)
+        latency = spans["latency_ms"].to_numpy(dtype=float)
         return cls(
-            trace=pd.Index(traces["trace_id"]).get_indexer(spans["trace_id"]),
+            trace=spans["trace"].to_numpy(),
             name=name,
             names=np.asarray(names, dtype=object),
-            kind=spans["span_kind"].fillna("UNKNOWN").to_numpy(dtype=object),
-            latency=spans["latency_ms"].to_numpy(dtype=float),
+            kind=kind,
+            kinds=np.asarray(kinds, dtype=object),
+            latency=latency,
+            log_latency=_log(latency),
+            sorted_latency=SortedValues(latency),
             self_ms=np.nan_to_num(spans["self_ms"].to_numpy(dtype=float)),
             llm_tokens=np.where(llm, spans["prompt_tokens"].to_numpy(dtype=float), np.nan),
             cost=spans["cost_usd"].to_numpy(dtype=float),
         )
 
 
-def _trace_rows(traces: pd.DataFrame, codes: np.ndarray, n_groups: int):
+def _trace_rows(traces: _Traces, codes: np.ndarray, n_groups: int):
     """The ``step = "*"`` rows: duration percentiles, mean and tail-mean duration, tokens and
     cost per trace; and a flag per trace: at or above its group's p95 duration (the tail)."""
-    latency = traces["latency_ms"].to_numpy(dtype=float)
-    rows = _describe(codes, latency, n_groups)
+    latency = traces.latency
+    rows = _describe(codes, traces.sorted_latency, traces.log_latency, n_groups)
     rows["n"] = rows["n_traces"] = np.bincount(codes, minlength=n_groups)
-    cut = grouped_quantiles(codes, np.nan_to_num(latency), n_groups, [TAIL_QUANTILE])[:, 0]
+    cut = traces.sorted_duration.grouped_quantiles(codes, n_groups, [TAIL_QUANTILE])[:, 0]
     tail = np.nan_to_num(latency) >= cut[codes]
     rows["self_ms_per_trace"], _ = _mean_sd(codes, latency, n_groups)
     rows["tail_self_ms_per_trace"], _ = _mean_sd(codes, np.where(tail, latency, np.nan), n_groups)
-    tokens = traces["prompt_tokens"].to_numpy(dtype=float)
-    rows["prompt_tokens_mean"], rows["prompt_tokens_sd"] = _mean_sd(codes, tokens, n_groups)
-    cost = traces["cost_usd"].to_numpy(dtype=float)
-    rows["cost_usd_mean"], rows["cost_usd_sd"] = _mean_sd(codes, cost, n_groups)
+    rows["prompt_tokens_mean"], rows["prompt_tokens_sd"] = _mean_sd(codes, traces.tokens, n_groups)
+    rows["cost_usd_mean"], rows["cost_usd_sd"] = _mean_sd(codes, traces.cost, n_groups)
     rows["cost_per_trace_usd"] = rows["cost_usd_mean"]
     rows["n_tail"] = np.bincount(codes[tail], minlength=n_groups)
     rows["step"] = np.full(n_groups, WHOLE_TRACE, dtype=object)
@@ -117,17 +158,27 @@ def _trace_rows(traces: pd.DataFrame, codes: np.ndarray, n_groups: int):
     return rows, tail
 
 
+def _distinct(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct keys in ascending order, each row's index into them and the first row
+    of each: ``np.unique(keys, return_index=True, return_inverse=True)`` by hashing a
+    million keys instead of sorting them."""
+    seen, distinct = pd.factorize(keys)  # numbered in order of first appearance
+    first = np.flatnonzero(np.diff(np.maximum.accumulate(seen), prepend=-1))  # a new number
+    ascending = np.argsort(distinct)
+    rank = np.empty_like(ascending)
+    rank[ascending] = np.arange(len(ascending))
+    return distinct[ascending], rank[seen], first[ascending]
+
+
 def _step_rows(spans: _Spans, trace_group: np.ndarray, tail: np.ndarray, per_trace: dict):
     """One row per (roll-up value, span name); self time and cost are per trace of the
     group (and per tail trace of the group for the tail column)."""
-    pairs, codes = np.unique(
-        trace_group[spans.trace] * len(spans.names) + spans.name, return_inverse=True
-    )
+    pairs, codes, first = _distinct(trace_group[spans.trace] * len(spans.names) + spans.name)
     n_groups = len(pairs)
     group = pairs // len(spans.names)
     traces = per_trace["n_traces"][group].astype(float)
     tails = np.maximum(per_trace["n_tail"][group], 1)
-    rows = _describe(codes, spans.latency, n_groups)
+    rows = _describe(codes, spans.sorted_latency, spans.log_latency, n_groups)
     rows["n"] = np.bincount(codes, minlength=n_groups)
     rows["n_traces"] = per_trace["n_traces"][group]
     rows["self_ms_per_trace"] = np.bincount(codes, spans.self_ms, n_groups) / traces
@@ -139,16 +190,15 @@ def _step_rows(spans: _Spans, trace_group: np.ndarray, tail: np.ndarray, per_tra
     priced = np.bincount(codes[~np.isnan(spans.cost)], minlength=n_groups) > 0
     spent = np.bincount(codes, np.nan_to_num(spans.cost), n_groups) / traces
     rows["cost_per_trace_usd"] = np.where(priced, spent, np.nan)
-    first = np.unique(codes, return_index=True)[1]
     rows["step"] = spans.names[spans.name[first]]
-    rows["span_kind"] = spans.kind[first]
+    rows["span_kind"] = spans.kinds[spans.kind[first]]
     rows["group"] = group
     return rows
 
 
-def _rollup(spans: _Spans, traces: pd.DataFrame, column: str | None) -> pd.DataFrame:
+def _rollup(spans: _Spans, traces: _Traces, column: str | None) -> pd.DataFrame:
     """Every row of one roll-up: the day (``column`` None) or one cohort column's values."""
-    labels = traces[column] if column else pd.Series(ALL, index=traces.index)
+    labels = traces.cohort[column] if column else pd.Series(ALL, index=traces.cohort.index)
     codes, values = pd.factorize(labels)
     per_trace, tail = _trace_rows(traces, codes, len(values))
     steps = _step_rows(spans, codes, tail, per_trace)
@@ -168,7 +218,7 @@ def step_daily(
     if spans.empty:
         return pd.DataFrame(columns=list(STEP_COLUMNS))
     timed = spans_with_self_time(spans, on_date, prices)
-    traces = trace_totals(timed)
-    arrays = _Spans.of(timed, traces)
+    traces = _Traces.of(trace_totals(timed))
+    arrays = _Spans.of(timed)
     rollups = [_rollup(arrays, traces, column) for column in (None, *COHORT_COLUMNS)]
     return pd.concat(rollups, ignore_index=True)

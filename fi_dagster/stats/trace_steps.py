@@ -21,20 +21,10 @@ from fi_dagster.config import PriceOverride
 from fi_dagster.stats.cost import SPAN_INPUTS, span_costs
 from fi_dagster.traces.schema import COHORT_COLUMNS
 
-STEP_SPAN_COLUMNS = (
-    "trace_id",
-    "span_id",
-    "parent_span_id",
-    "name",
-    "span_kind",
-    "start_time",
-    "end_time",
-    "latency_ms",
-    "prompt_tokens",
-    "completion_tokens",
-    "span_model",
-    *COHORT_COLUMNS,
-)
+# What the step table reads: the trace structure, and every column a span's cost needs (cached
+# and reasoning tokens are priced apart, as in fi_cost_daily).
+_STRUCTURE = ("parent_span_id", "name", "start_time", "end_time", "latency_ms")
+STEP_SPAN_COLUMNS = tuple(dict.fromkeys((*SPAN_INPUTS, *_STRUCTURE, *COHORT_COLUMNS)))
 
 
 def spans_with_self_time(

@@ -4,8 +4,10 @@ import numpy as np
 import pytest
 from regression_days import Change, spans_day
 
+from fi_dagster.stats.cost import span_costs
 from fi_dagster.stats.quality import ALL
 from fi_dagster.stats.step_daily import WHOLE_TRACE, step_daily
+from fi_dagster.stats.trace_steps import STEP_SPAN_COLUMNS
 
 DAY = "2025-03-01"
 
@@ -66,3 +68,20 @@ def test_a_slow_step_shows_in_its_cohorts_self_time_only():
 
 def test_no_spans_no_rows(spans):
     assert step_daily(spans.iloc[:0], DAY).empty
+
+
+def test_step_cost_prices_cached_and_reasoning_tokens_as_the_cost_table_does(spans):
+    """The asset reads only STEP_SPAN_COLUMNS: they must carry every token column priced."""
+    priced = spans.assign(
+        span_model="gpt-4o",
+        cached_prompt_tokens=spans["prompt_tokens"] // 2,
+        reasoning_tokens=spans["completion_tokens"] // 3,
+    )
+    read = priced[[c for c in STEP_SPAN_COLUMNS if c in priced]]
+    chat = rows(step_daily(read, DAY)).loc["chat"]
+    calls = span_costs(priced[priced["name"] == "chat"], DAY)
+    assert chat["cost_usd_mean"] == pytest.approx(calls["cost_usd"].mean(), rel=1e-9)
+    full_price = span_costs(
+        priced.drop(columns=["cached_prompt_tokens"]).query("name == 'chat'"), DAY
+    )
+    assert chat["cost_usd_mean"] < full_price["cost_usd"].mean()  # cached input is cheaper

@@ -69,7 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("great_expectations").setLevel(logging.WARNING)  # chatty at INFO
+    for handler in logging.getLogger().handlers:  # libraries that set their own loggers to
+        handler.setLevel(logging.WARNING)  # INFO (Great Expectations) still print nothing below
     from fi_dagster import commands
 
     handler = {

@@ -18,20 +18,6 @@ def _yesterday() -> str:
     return (datetime.now(UTC).date() - timedelta(days=1)).isoformat()
 
 
-def _progress(total: int):
-    done = {"n": 0}
-
-    def report(day: str, outcome) -> None:
-        if outcome is None:
-            print(f"  [{done['n'] + 1}/{total}] {day} …", end="", flush=True, file=sys.stderr)
-            return
-        done["n"] += 1
-        status = "ok" if outcome.success else f"FAILED: {outcome.error}"
-        print(f" {status} ({outcome.seconds:.1f}s)", flush=True, file=sys.stderr)
-
-    return report
-
-
 def _print_alerts(ledger, days: list[str]) -> None:
     rows = [r for d in days for r in ledger.rows(d).to_dict("records")]
     if not rows:
@@ -63,6 +49,7 @@ def demo(args) -> int:
 
 def run(args) -> int:
     from fi_dagster.resources.warehouse import warehouse_for
+    from fi_dagster.run_progress import RunProgress
     from fi_dagster.runner import date_range, open_instance, run_partitions
     from fi_dagster.settings import Settings
     from fi_dagster.summary import day_summary, format_table
@@ -79,8 +66,13 @@ def run(args) -> int:
         file=sys.stderr,
     )
     started = time.perf_counter()
+    progress = RunProgress(len(days))
     outcomes = run_partitions(
-        days, instance, on_progress=_progress(len(days)), stop_on_failure=not args.keep_going
+        days,
+        instance,
+        on_progress=progress.day,
+        stop_on_failure=not args.keep_going,
+        on_event=progress.event,
     )
     warehouse = warehouse_for(settings.warehouse_url)
     ok_days = [o.partition_date for o in outcomes if o.success]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import time
+import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -58,8 +59,13 @@ def run_partitions(
     resources: Mapping[str, object] | None = None,
     on_progress: Callable[[str, PartitionRun | None], None] | None = None,
     stop_on_failure: bool = True,
+    on_event: Callable[[dg.EventLogEntry], None] | None = None,
 ) -> list[PartitionRun]:
-    """Materialize the whole graph for each partition, in date order."""
+    """Materialize the whole graph for each partition, in date order.
+
+    ``on_progress`` hears of each day as it starts and ends; ``on_event`` gets every entry of
+    the running day's event log (step starts and ends, what assets log) as it is written.
+    """
     job = defs.resolve_job_def(nightly_job.name)
     merged = {**default_resources(), **(resources or {})}
     outcomes = []
@@ -67,9 +73,13 @@ def run_partitions(
         if on_progress:
             on_progress(day, None)
         started = time.perf_counter()
+        run_id = str(uuid.uuid4())
+        if on_event:
+            instance.add_event_listener(run_id, on_event)
         result = job.execute_in_process(
             run_config=QUIET_LOGS,
             instance=instance,
+            run_id=run_id,
             partition_key=day,
             resources=merged,
             raise_on_error=False,

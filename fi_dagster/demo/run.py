@@ -65,8 +65,9 @@ def demo_resources(home: Path) -> dict:
 
 
 def run_demo(home: Path, n_days: int, n_traces: int, end_date: str, seed: int) -> int:
-    from fi_dagster.commands import _print_alerts, _progress
+    from fi_dagster.commands import _print_alerts
     from fi_dagster.resources.warehouse import warehouse_for
+    from fi_dagster.run_progress import RunProgress
     from fi_dagster.runner import open_instance, run_partitions
     from fi_dagster.storage.object_store import open_store
     from fi_dagster.summary import day_summary, format_table
@@ -91,11 +92,13 @@ def run_demo(home: Path, n_days: int, n_traces: int, end_date: str, seed: int) -
             regressions=demo_regressions() if day == days[-1] else (),
         )
     print("Running the nightly graph through Dagster, one run per day:", file=sys.stderr)
+    progress = RunProgress(len(days))
     outcomes = run_partitions(
         [d.isoformat() for d in days],
         open_instance(home / "dagster"),
         demo_resources(home),
-        on_progress=_progress(len(days)),
+        on_progress=progress.day,
+        on_event=progress.event,
     )
     if not all(o.success for o in outcomes):
         return 1

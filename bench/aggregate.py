@@ -6,7 +6,7 @@ Parquet, then runs each stage the way its asset does: in a fresh process that lo
 columns it needs. Prints load and compute seconds and the peak RSS of each process.
 
     python -m bench aggregate [--spans 1000000] [--seed 7] [--rate 0.05] [--keep DIR]
-    python -m bench aggregate --stage steps --keep DIR   # one stage on a kept directory
+    python -m bench aggregate --stage facts --keep DIR   # one stage on a kept directory
 """
 
 from __future__ import annotations
@@ -218,19 +218,24 @@ def _read(directory: Path, name: str, columns=None) -> pd.DataFrame:
     )
 
 
-def _stage_facts(d: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    spans = _read(d, "spans", sampling.FACT_SPAN_INPUTS)
+def _read_spans(d: Path, columns) -> pd.DataFrame:
+    """Read as the assets' IO manager reads: `read_spans`, token counts as nullable integers
+    (the synthetic file stores them as floats; the canonical schema as int64)."""
+    spans = read_spans(d / "spans.parquet", columns)
+    tokens = [c for c in spans if c.endswith("_tokens")]
+    spans[tokens] = spans[tokens].astype("Int64")
+    return spans
+
+
+def _stage_facts(d: Path) -> tuple[pd.DataFrame, Callable[[], pd.DataFrame]]:
+    spans = _read_spans(d, sampling.FACT_SPAN_INPUTS)
     return spans, lambda: trace_facts(spans).assign(
         judged_items=lambda f: f["trace_id"].map(sampling.judged_items(spans)).to_numpy()
     )
 
 
 def _stage_steps(d: Path) -> tuple[pd.DataFrame, Callable[[], pd.DataFrame]]:
-    """Read as the asset's IO manager reads: `read_spans`, token counts as nullable integers
-    (the synthetic file stores them as floats; the canonical schema as int64)."""
-    spans = read_spans(d / "spans.parquet", STEP_SPAN_COLUMNS)
-    tokens = [c for c in spans if c.endswith("_tokens")]
-    spans[tokens] = spans[tokens].astype("Int64")
+    spans = _read_spans(d, STEP_SPAN_COLUMNS)
     return spans, lambda: step_daily(spans, DAY)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from fi_dagster.traces.schema import COHORT_COLUMNS
@@ -24,7 +25,7 @@ def trace_facts(spans: pd.DataFrame) -> pd.DataFrame:
     """Aggregate canonical spans to traces (cohort columns are already per trace)."""
     if spans.empty:
         return pd.DataFrame(columns=list(TRACE_FACT_COLUMNS))
-    is_root = spans["parent_span_id"].isna() | ~spans["parent_span_id"].isin(spans["span_id"])
+    is_root = _is_root(spans)
     root_name = spans.loc[is_root].groupby("trace_id")["name"].first()
     work = spans.assign(
         _llm=spans["span_kind"].eq("LLM"),
@@ -46,3 +47,19 @@ def trace_facts(spans: pd.DataFrame) -> pd.DataFrame:
     facts["latency_ms"] = (facts["_end"] - facts["start_time"]).dt.total_seconds() * 1000.0
     facts["root_name"] = root_name.reindex(facts.index)
     return facts.reset_index()[list(TRACE_FACT_COLUMNS)]
+
+
+def _is_root(spans: pd.DataFrame) -> np.ndarray:
+    """Whether each span is a root: no parent, or a parent id that is no span's id that day.
+
+    Both id columns are hashed once into integer codes, so the test is an array look-up.
+    `parent.isin(span_id)` gives the same answer, but on pandas' Arrow-backed strings it
+    makes a Python object of every span id: 4.7-5.0 s of this table's 5.5 s on a 1M-span day.
+    """
+    n = len(spans)
+    codes, ids = pd.factorize(pd.concat([spans["span_id"], spans["parent_span_id"]]))
+    codes = codes + 1  # 0: no id
+    is_span_id = np.zeros(len(ids) + 1, dtype=bool)
+    is_span_id[codes[:n]] = True
+    is_span_id[0] = False
+    return ~is_span_id[codes[n:]]

@@ -13,6 +13,7 @@ from otlp_lines import Day, line, quarantined, span
 from test_ingest_formats import canonical_parquet
 
 from fi_dagster.config import IngestConfig
+from fi_dagster.storage import open_store
 from fi_dagster.storage.object_store import ObjectInfo
 from fi_dagster.traces.workers import worker_count
 
@@ -103,3 +104,29 @@ def test_a_daemonic_process_reads_in_process(day, monkeypatch):
     monkeypatch.setattr("multiprocessing.current_process", lambda: daemonic)
     objects = [ObjectInfo(f"f{i}.jsonl", "", 1 << 30) for i in range(3)]
     assert worker_count(2, objects, day.store) == 1
+
+
+@dataclasses.dataclass
+class S3Day(Day):
+    """The same day in a bucket on the moto server (workers re-open it from its URI)."""
+
+    uri: str = ""
+    endpoint: str = ""
+
+    @property
+    def store(self):
+        return open_store(self.uri, endpoint_url=self.endpoint)
+
+
+def test_workers_reopen_an_s3_store_and_read_what_one_process_reads(
+    tmp_path, s3_endpoint, s3_bucket
+):
+    day = S3Day(tmp_path, uri=f"s3://{s3_bucket}/traces", endpoint=s3_endpoint)
+    _write_day(day)
+    assert worker_count(2, day.store.list(f"dt={day.day}/"), day.store) == 2
+    one, spans_one, records_one = _ingest(day, workers=1)
+    two, spans_two, records_two = _ingest(day, workers=2)
+    pd.testing.assert_frame_equal(spans_one, spans_two)
+    pd.testing.assert_frame_equal(one.stats, two.stats)
+    assert records_one == records_two and len(spans_one) == 7
+    assert all(uri.startswith(f"s3://{s3_bucket}/") for uri in two.files)

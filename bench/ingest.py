@@ -74,24 +74,25 @@ def measure_ingest(root: Path, workers: int) -> dict:
     from fi_dagster.storage import open_store
     from fi_dagster.traces.ingest import ingest_partition
 
-    out = Path(tempfile.mkdtemp(prefix="fi-bench-")) / "spans.parquet"
-    start = time.perf_counter()
-    result = ingest_partition(
-        open_store(str(root)),
-        DAY.isoformat(),
-        CohortMapping(),
-        open_store(str(out.parent / "quarantine")),
-        out,
-        IngestConfig(workers=workers),
-    )
-    wall = time.perf_counter() - start
-    return {
-        "wall_s": wall,
-        "spans": result.spans,
-        "traces": result.traces,
-        "parquet_mb": out.stat().st_size / 1e6,
-        "bad": int(result.stats[["bad_lines", "bad_spans"]].sum().sum()),
-    }
+    with tempfile.TemporaryDirectory(prefix="fi-bench-") as folder:
+        out = Path(folder) / "spans.parquet"
+        start = time.perf_counter()
+        result = ingest_partition(
+            open_store(str(root)),
+            DAY.isoformat(),
+            CohortMapping(),
+            open_store(str(out.parent / "quarantine")),
+            out,
+            IngestConfig(workers=workers),
+        )
+        wall = time.perf_counter() - start
+        return {
+            "wall_s": wall,
+            "spans": result.spans,
+            "traces": result.traces,
+            "parquet_mb": out.stat().st_size / 1e6,
+            "bad": int(result.stats[["bad_lines", "bad_spans"]].sum().sum()),
+        }
 
 
 def _child(mode: str, root: Path, workers: int = 1) -> dict:

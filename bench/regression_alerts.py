@@ -12,6 +12,7 @@ cohort) and prints what was flagged and whether the one alert names the cohort a
 from __future__ import annotations
 
 import argparse
+import shutil
 import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -95,7 +96,10 @@ def main(argv: list[str]) -> int:
         for cohort, metric, stat in flags:
             print(f"  {cohort} {metric} {stat}")
         _clear_ledger(warehouse)
-    print(f"\nkept in {home}" if args.keep else "")
+    if args.keep:
+        print(f"\nkept in {home}")
+    else:
+        shutil.rmtree(home, ignore_errors=True)
     return 0
 
 

@@ -7,6 +7,7 @@ pass over each span's attributes, rows as tuples, resources decoded once per lin
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any, BinaryIO
 
 import msgspec
@@ -46,7 +47,7 @@ class OtlpReader:
             file.lines += 1
             request = self._parse(line, key, number, file)
             if request is not None:
-                self._spans(list(request_spans(request)), key, number, file)
+                self._spans(request_spans(request), key, number, file)
         self.day.counts.add_file(file)
 
     def _parse(self, line: bytes, key: str, number: int, file: FileCounts) -> Any:
@@ -74,7 +75,7 @@ class OtlpReader:
         file.bad_lines += 1
         self.day.quarantine.add(key, number, reason, raw)
 
-    def _spans(self, pairs: list[tuple[Any, Any]], key: str, number: int, file) -> None:
+    def _spans(self, pairs: Iterable[tuple[Any, Any]], key: str, number: int, file) -> None:
         day, normalizer = self.day, self.normalizer
         resource_raw: Any = _NOT_YET
         for raw_resource, span in pairs:

@@ -25,6 +25,7 @@ class DailyReport:
     latency: list[dict]
     regressions: list[dict]
     trends: list[tuple[Series, str]] = field(default_factory=list)
+    ingest: list[dict] = field(default_factory=list)  # fi_ingest_daily: one row per convention
 
 
 def _dimension_rows(quality: pd.DataFrame) -> pd.DataFrame:
@@ -107,4 +108,7 @@ def gather(warehouse, days: list[str], trailing_days: int = 28) -> DailyReport:
         latency=latency.sort_values("p99_ms", ascending=False).head(20).to_dict("records"),
         regressions=_regressions(warehouse.read_partition("fi_regressions", day)),
         trends=_trends(warehouse, day, trailing_days),
+        ingest=warehouse.read_partition("fi_ingest_daily", day)
+        .sort_values("spans", ascending=False)
+        .to_dict("records"),
     )

@@ -153,3 +153,32 @@ def test_table_and_json_formats(warehouse):
     assert DAYS[-2] in table and DAYS[-1] in table
     [first, second] = json.loads(render_report(warehouse, DAYS[-2:], "json"))
     assert second["regressions"] == 1 and first["regressions"] == 0
+
+
+def test_input_section_counts_what_was_lost_and_names_the_quarantine(warehouse):
+    quarantine = f"s3://bucket/work/quarantine/dt={DAYS[-1]}/quarantine.jsonl"
+    counts = dict.fromkeys(
+        ["files", "lines", "spans", "bad_lines", "bad_spans", "duplicate_spans"], 0
+    )
+    counts |= dict.fromkeys(
+        ["ends_before_start", "wrong_type_values", "oversized_attributes", "invalid_utf8_lines"],
+        0,
+    )
+    rows = [
+        counts | dict(convention="openinference", files=3, lines=40, spans=900, bad_lines=2),
+        counts | dict(convention=EVIL, files=1, lines=5, spans=7, duplicate_spans=4),
+    ]
+    frame = pd.DataFrame(rows).assign(quarantine_uri=quarantine)
+    warehouse.replace_partition("fi_ingest_daily", DAYS[-1], frame)
+    html = render_html(warehouse, [DAYS[-1]], trailing_days=7)
+    page = Elements()
+    page.feed(html)
+    assert "script" not in page.tags
+    text = "".join(page.text)
+    assert quarantine in text and EVIL in text
+    section = html[html.index('id="ingest"') : html.index("</table>", html.index('id="ingest"'))]
+    assert '<td class="bad">2</td>' in section  # bad lines stand out
+    assert section.index("openinference") < section.index("&lt;script&gt;")  # by spans
+    warehouse.replace_partition("fi_ingest_daily", DAYS[-2], frame.assign(quarantine_uri=None))
+    assert "Nothing was quarantined." in render_html(warehouse, [DAYS[-2]], trailing_days=7)
+    assert "No ingestion figures for this day." in render_html(warehouse, [DAYS[0]])

@@ -26,6 +26,7 @@ class DailyReport:
     regressions: list[dict]
     trends: list[tuple[Series, str]] = field(default_factory=list)
     ingest: list[dict] = field(default_factory=list)  # fi_ingest_daily: one row per convention
+    quarantine_uri: str | None = None
 
 
 def _dimension_rows(quality: pd.DataFrame) -> pd.DataFrame:
@@ -96,6 +97,7 @@ def gather(warehouse, days: list[str], trailing_days: int = 28) -> DailyReport:
     """The report of the last of ``days`` (with a summary row for each of them)."""
     day = days[-1]
     latency = warehouse.read_partition("fi_latency_daily", day)
+    ingest = warehouse.read_partition("fi_ingest_daily", day)
     return DailyReport(
         partition_date=day,
         days=[day_summary(warehouse, d) for d in days],
@@ -108,7 +110,6 @@ def gather(warehouse, days: list[str], trailing_days: int = 28) -> DailyReport:
         latency=latency.sort_values("p99_ms", ascending=False).head(20).to_dict("records"),
         regressions=_regressions(warehouse.read_partition("fi_regressions", day)),
         trends=_trends(warehouse, day, trailing_days),
-        ingest=warehouse.read_partition("fi_ingest_daily", day)
-        .sort_values("spans", ascending=False)
-        .to_dict("records"),
+        ingest=ingest.sort_values("spans", ascending=False).to_dict("records"),
+        quarantine_uri=next(iter(ingest["quarantine_uri"].dropna()), None),
     )

@@ -30,6 +30,11 @@ class DaySummary:
     slowest_p99_ms: float | None
     regressions: int
     cost_complete: bool = True  # False: some calls used models without a price
+    bad_spans: int = 0  # with bad_lines: what ingestion quarantined
+
+    @property
+    def quarantined(self) -> int:
+        return self.bad_lines + self.bad_spans
 
 
 def _day_rows(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -72,6 +77,7 @@ def day_summary(warehouse, day: str) -> DaySummary:
         traces=int(cost["n_traces"]) if cost is not None else 0,
         spans=int(ingest["spans"].sum()) if len(ingest) else 0,
         bad_lines=int(ingest["bad_lines"].sum()) if len(ingest) else 0,
+        bad_spans=int(ingest["bad_spans"].sum()) if len(ingest) else 0,
         pass_rate=_headline(warehouse, day),
         pass_rates={r.evaluator: float(r.pass_rate) for r in quality.itertuples()},
         eval_errors=int(quality["n_error"].sum()) if len(quality) else 0,
@@ -86,8 +92,8 @@ def day_summary(warehouse, day: str) -> DaySummary:
 
 def format_table(days: list[DaySummary]) -> str:
     header = (
-        f"{'date':<10}  {'traces':>6}  {'pass':>6}  {'cost $':>9}  {'p99 ms':>8}  "
-        f"{'slowest step':<18}  regr"
+        f"{'date':<10}  {'traces':>6}  {'bad in':>6}  {'pass':>6}  {'cost $':>9}  "
+        f"{'p99 ms':>8}  {'slowest step':<18}  regr"
     )
     lines = [header, "-" * len(header)]
     for d in days:
@@ -96,9 +102,11 @@ def format_table(days: list[DaySummary]) -> str:
         cost += "" if d.cost_complete else "+"
         p99 = f"{d.slowest_p99_ms:,.0f}" if d.slowest_p99_ms is not None else "-"
         lines.append(
-            f"{d.partition_date:<10}  {d.traces:>6}  {rate:>6}  {cost:>9}  {p99:>8}  "
-            f"{(d.slowest_step or '-'):<18}  {d.regressions}"
+            f"{d.partition_date:<10}  {d.traces:>6}  {d.quarantined:>6}  {rate:>6}  {cost:>9}  "
+            f"{p99:>8}  {(d.slowest_step or '-'):<18}  {d.regressions}"
         )
+    if any(d.quarantined for d in days):
+        lines.append("bad in: lines and spans quarantined by ingestion (fi_ingest_daily)")
     if not all(d.cost_complete for d in days):
         lines.append("+ some LLM calls used models without a price (fi_cost_daily.price_known)")
     return "\n".join(lines)

@@ -179,6 +179,12 @@ def test_input_section_counts_what_was_lost_and_names_the_quarantine(warehouse):
     section = html[html.index('id="ingest"') : html.index("</table>", html.index('id="ingest"'))]
     assert '<td class="bad">2</td>' in section  # bad lines stand out
     assert section.index("openinference") < section.index("&lt;script&gt;")  # by spans
+    summary = html[html.index('id="summary"') : html.index("</table>")]
+    assert "<th>bad input</th>" in summary and '<td class="bad">2</td>' in summary
+    table = render_report(warehouse, DAYS[-2:], "table").splitlines()
+    assert table[0].split()[2:4] == ["bad", "in"]
+    assert [row.split()[2] for row in table[2:4]] == ["0", "2"]
+    assert any("quarantined by ingestion" in row for row in table[4:])
     warehouse.replace_partition("fi_ingest_daily", DAYS[-2], frame.assign(quarantine_uri=None))
     assert "Nothing was quarantined." in render_html(warehouse, [DAYS[-2]], trailing_days=7)
     assert "No ingestion figures for this day." in render_html(warehouse, [DAYS[0]])

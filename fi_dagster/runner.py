@@ -6,6 +6,7 @@ in an on-disk instance, so it shows in ``dagster dev`` afterwards like a schedul
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 import uuid
@@ -20,6 +21,7 @@ from fi_dagster.definitions import default_resources, defs
 from fi_dagster.jobs import nightly_job
 from fi_dagster.settings import fi_home
 
+log = logging.getLogger(__name__)
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 
 
@@ -75,7 +77,7 @@ def run_partitions(
         started = time.perf_counter()
         run_id = str(uuid.uuid4())
         if on_event:
-            instance.add_event_listener(run_id, on_event)
+            instance.add_event_listener(run_id, _never_raising(on_event))
         result = job.execute_in_process(
             run_config=QUIET_LOGS,
             instance=instance,
@@ -94,6 +96,25 @@ def run_partitions(
         if not outcome.success and stop_on_failure:
             break
     return outcomes
+
+
+def _never_raising(
+    listener: Callable[[dg.EventLogEntry], None],
+) -> Callable[[dg.EventLogEntry], None]:
+    """The listener runs inside the run's event handling: showing progress must not be able
+    to fail the day, so its errors are logged (once) and otherwise ignored."""
+    failed = False
+
+    def listen(entry: dg.EventLogEntry) -> None:
+        nonlocal failed
+        try:
+            listener(entry)
+        except Exception:
+            if not failed:
+                log.warning("progress display failed; the run goes on", exc_info=True)
+            failed = True
+
+    return listen
 
 
 def _failure(result: dg.ExecuteInProcessResult) -> str | None:

@@ -44,3 +44,15 @@ def test_a_quick_healthy_day_is_one_line(nightly):
     )
     assert outcome.success
     assert out.getvalue().splitlines() == [f"  [1/1] {DAY} … ok ({outcome.seconds:.1f}s)"]
+
+
+def test_a_failing_progress_display_cannot_fail_the_day(nightly):
+    nightly.generate(DAY, traces=20)
+    heard: list[str] = []
+
+    def broken(entry) -> None:  # noqa: ANN001
+        heard.append(entry.step_key or "")
+        raise RuntimeError("terminal went away")
+
+    [outcome] = run_partitions([DAY], nightly.instance, nightly.resources, on_event=broken)
+    assert outcome.success and len(heard) > 10  # it kept being called, and the day finished

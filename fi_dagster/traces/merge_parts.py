@@ -28,8 +28,11 @@ def merge_part(part: FilePart, day: DayState) -> None:
     day.quarantine.extend(part.quarantine, part.quarantined)
     first = [day.first_sighting(key) for key in part.sighted]
     keep = [first[i] for i in part.observed]
-    conventions = _conventions(part.spool)
-    day.part_spools.append((part.spool, None if all(keep) else keep))
+    every_row = all(keep)
+    day.part_spools.append((part.spool, None if every_row else keep))
+    # Rows' conventions are needed only for rows dropped now (the file's own counts stand
+    # when none is): read then, and only that column.
+    conventions = [] if every_row else _conventions(part.spool)
     observe = day.resolver.observe
     for i, (kept, observation) in enumerate(zip(keep, part.observations, strict=True)):
         if kept:
@@ -38,7 +41,7 @@ def merge_part(part: FilePart, day: DayState) -> None:
         else:
             _now_a_duplicate(day, conventions[i], part.odd_values.get(i, (0, 0)))
     for file, default_convention in part.files:
-        if file.spans_by_convention is not None:
+        if file.spans_by_convention is not None and not every_row:
             kept = (c for c, k in zip(conventions, keep, strict=True) if k)
             file.spans_by_convention = Counter(kept)
         day.counts.add_file(file, default_convention)

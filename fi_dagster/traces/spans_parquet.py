@@ -117,11 +117,13 @@ def write_partition(
         out, SPAN_SCHEMA, compression=OUTPUT_COMPRESSION, use_dictionary=DICTIONARY_COLUMNS
     ) as writer:
         pending: list[pa.RecordBatch] = []
+        rows = 0  # in ``pending``
         for batch in _kept_batches(spools):
             pending.append(batch)
-            if sum(b.num_rows for b in pending) >= chunk:
+            rows += batch.num_rows
+            if rows >= chunk:
                 written += _write(writer, pending, partition_date, lookup, chunk)
-                pending = []
+                pending, rows = [], 0
         if pending:
             written += _write(writer, pending, partition_date, lookup, chunk)
     return written

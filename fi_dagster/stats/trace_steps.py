@@ -19,6 +19,7 @@ import pandas as pd
 
 from fi_dagster.config import PriceOverride
 from fi_dagster.stats.cost import SPAN_INPUTS, span_costs
+from fi_dagster.traces.facts import span_id_codes
 from fi_dagster.traces.schema import COHORT_COLUMNS
 
 # What the step table reads: the trace structure, and every column a span's cost needs (cached
@@ -50,13 +51,10 @@ def spans_with_self_time(
 def _span_keys(spans: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Each span's (trace, span_id) and (trace, parent_span_id) as one int64, equal exactly
     when both ids are; -1 for no parent (or no trace)."""
-    n = len(spans)
-    ids = pd.factorize(pd.concat([spans["span_id"], spans["parent_span_id"]], ignore_index=True))
-    ids = ids[0] + 1  # 0: no id
+    own_id, parent_id, width = span_id_codes(spans)
     trace = spans["trace"].to_numpy().astype(np.int64)
-    width = int(ids.max()) + 1
-    own = trace * width + ids[:n]
-    parent = np.where((ids[n:] > 0) & (trace >= 0), trace * width + ids[n:], -1)
+    own = trace * width + own_id
+    parent = np.where((parent_id > 0) & (trace >= 0), trace * width + parent_id, -1)
     return own, parent
 
 

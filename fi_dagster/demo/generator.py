@@ -4,7 +4,7 @@ Traces come from three routes (a tool-using support agent, RAG question answerin
 invoice extraction), skewed tenants, several models and prompt versions, heavy-tailed latencies
 and a small rate of provider and tool errors. Ground-truth quality labels ride in the root
 span's ``metadata`` so evaluators can be checked against them; ``Regression`` knobs degrade one
-cohort. The same seed and date always produce the same bytes.
+cohort. The same seed and date (or stream) always produce the same bytes.
 """
 
 from __future__ import annotations
@@ -60,16 +60,19 @@ def generate_day(
     regressions: Sequence[Regression] = (),
     files: int = 4,
     compression: Literal["none", "gzip"] = "none",
+    stream: str | None = None,
 ) -> GenerationSummary:
     """Write ``n_traces`` traces of ``date`` under ``dt=YYYY-MM-DD/hour=HH/`` in ``files`` files.
 
     Each file holds one contiguous slice of the day, stored under the hour its slice begins.
+    ``stream`` names the random stream instead of the date, so the same traces (moved to
+    ``date``) can be written for any calendar day: the demo looks the same whenever it runs.
     """
     if files < 1 or n_traces < 0:
         raise ValueError(f"need files >= 1 and n_traces >= 0, got {files=} {n_traces=}")
     if compression not in ("none", "gzip"):
         raise ValueError(f"compression must be 'none' or 'gzip', got {compression!r}")
-    rng = random.Random(f"fi-dagster-demo|{seed}|{date.isoformat()}")
+    rng = random.Random(f"fi-dagster-demo|{seed}|{stream or date.isoformat()}")
     traces = [build_trace(rng, date, regressions) for _ in range(n_traces)]
     place_in_day(rng, traces, date)
     encoded = encode_files(traces, date, files, compression == "gzip")

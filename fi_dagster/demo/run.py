@@ -1,12 +1,17 @@
 """``fi-dagster demo``: a week of synthetic traces through the real nightly graph, offline.
 
 Everything lives under ``--home``: trace files, intermediates, the SQLite warehouse, the
-Dagster instance and the alert file. No network, no keys: the judge is the heuristic one and
-alerts go to a file even when Slack variables are set.
+Dagster instance, the alert file and the demo's config. No network, no keys: the judge is the
+heuristic one and alerts go to a file even when Slack variables are set.
+
+The traces do not depend on the calendar: day k before the last is drawn from the same random
+stream whenever the demo runs, so its output does not change with the date. The demo's days
+page even when ``--end-date`` makes them history, because showing the alert is the point.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from datetime import date, timedelta
@@ -16,6 +21,9 @@ from fi_dagster.demo import Regression, generate_day
 
 DEMO_COHORT = {"tenant": "northwind"}
 DEMO_SLOW_STEP = "tool_args_llm"
+# The demo's own config: its alerts page whatever its end date (a user's ./fi_dagster.yaml,
+# meant for their real traces, does not apply to the demo).
+DEMO_CONFIG = "alerts:\n  page_backfill: true\n"
 
 
 def demo_regressions() -> list[Regression]:
@@ -39,7 +47,8 @@ def parse_regression(text: str) -> Regression:
     return Regression(kind=kind, cohort={dim: value}, step=step, factor=factor)
 
 
-def demo_resources(home: Path) -> dict:
+def demo_resources(home: Path, config_path: Path | None = None) -> dict:
+    """The demo's resources under ``home``; config from ``config_path``, else the usual lookup."""
     from fi_dagster.resources import (
         AlertsResource,
         FiConfigResource,
@@ -58,7 +67,7 @@ def demo_resources(home: Path) -> dict:
         "warehouse": WarehouseResource(url=warehouse_url),
         "judge": JudgeResource(offline=True),
         "alerts": AlertsResource(file_path=str(home / "alerts.jsonl"), offline=True),
-        "fi_config": FiConfigResource(),
+        "fi_config": FiConfigResource(path=str(config_path) if config_path else None),
         "parquet_io_manager": ParquetIOManager(work_uri=str(home / "work")),
         "warehouse_io_manager": WarehouseIOManager(url=warehouse_url),
     }
@@ -82,7 +91,7 @@ def run_demo(home: Path, n_days: int, n_traces: int, end_date: str, seed: int) -
         file=sys.stderr,
     )
     store = open_store(str(home / "traces"))
-    for day in days:
+    for i, day in enumerate(days):
         store.delete_prefix(f"dt={day.isoformat()}/")
         generate_day(
             store,
@@ -90,13 +99,16 @@ def run_demo(home: Path, n_days: int, n_traces: int, end_date: str, seed: int) -
             n_traces,
             seed=seed,
             regressions=demo_regressions() if day == days[-1] else (),
+            stream=f"demo-day-minus-{n_days - 1 - i}",
         )
+    config_path = home / "fi_dagster.yaml"
+    config_path.write_text(DEMO_CONFIG)
     print("Running the nightly graph through Dagster, one run per day:", file=sys.stderr)
     progress = RunProgress(len(days))
     outcomes = run_partitions(
         [d.isoformat() for d in days],
         open_instance(home / "dagster"),
-        demo_resources(home),
+        demo_resources(home, config_path),
         on_progress=progress.day,
         on_event=progress.event,
     )
@@ -110,9 +122,26 @@ def run_demo(home: Path, n_days: int, n_traces: int, end_date: str, seed: int) -
     _print_alerts(
         AlertLedger(warehouse.engine, warehouse.table("fi_alerts")), [d.isoformat() for d in days]
     )
+    if not _flagged(warehouse, days[-1].isoformat()):
+        print(
+            f"\nThe regression injected on {days[-1]} into {_cohort_text()} was not flagged: "
+            f"{n_days} days × {n_traces} traces are too few to make it significant; the "
+            "defaults (7 × 800) find it.",
+            file=sys.stderr,
+        )
     print(
         f"\nDone in {time.perf_counter() - started:.1f}s. Explore: "
         f"DAGSTER_HOME={home / 'dagster'} FI_HOME={home} dagster dev",
         file=sys.stderr,
     )
     return 0
+
+
+def _cohort_text() -> str:
+    return ", ".join(f"{k}={v}" for k, v in DEMO_COHORT.items())
+
+
+def _flagged(warehouse, day: str) -> bool:
+    """Whether ``day``'s regressions include the demo's cohort."""
+    cohorts = warehouse.read_partition("fi_regressions", day)["cohort"]
+    return any(json.loads(c) == DEMO_COHORT for c in cohorts)

@@ -23,13 +23,16 @@ def clean_env(monkeypatch, tmp_path):
 
 
 def test_demo_flags_the_injected_regression(clean_env, tmp_path, capsys):
+    """The demo as the README runs it (7 days × 800 traces), ending on a day long past: its
+    traces do not depend on the date, and its alert pages although the day is history."""
     home = tmp_path / "demo"
-    assert main(["demo", "--home", str(home), "--days", "4", "--traces", "400"]) == 0
+    assert main(["demo", "--home", str(home), "--end-date", "2026-10-01"]) == 0
     out = capsys.readouterr().out
 
     days = re.findall(r"^(\d{4}-\d{2}-\d{2}) ", out, flags=re.M)
-    assert len(days) == 4
+    assert days == [f"2026-09-{d}" for d in range(25, 31)] + ["2026-10-01"]
     last = days[-1]
+    assert "Alerts raised (1):" in out
     assert "tenant=northwind" in out
     warehouse = Warehouse(f"sqlite:///{home / 'warehouse.db'}")
     for day in days[:-1]:
@@ -44,6 +47,26 @@ def test_demo_flags_the_injected_regression(clean_env, tmp_path, capsys):
     ingest = warehouse.read_partition("fi_ingest_daily", last)
     assert int(ingest["spans"].sum()) > 0
     assert (home / "dagster" / "dagster.yaml").exists()
+
+
+def test_demo_traces_do_not_depend_on_the_date(clean_env, tmp_path, capsys):
+    """Day k before the last is the same whatever the end date, so the demo's output is too;
+    a demo too small to flag its regression says so."""
+
+    def last_day_quality(end: str) -> list:
+        home = tmp_path / end
+        args = ["demo", "--home", str(home), "--days", "2", "--traces", "60", "--end-date", end]
+        assert main(args) == 0
+        err = capsys.readouterr().err
+        assert f"The regression injected on {end} into tenant=northwind was not flagged" in err
+        table = Warehouse(f"sqlite:///{home / 'warehouse.db'}").read_partition(
+            "fi_quality_daily", end
+        )
+        return table.drop(columns="partition_date").sort_values(list(table.columns[1:6]))
+
+    first, second = last_day_quality("2026-11-02"), last_day_quality("2026-06-15")
+    assert len(first) > 10
+    assert first.to_dict("records") == second.to_dict("records")
 
 
 def test_generate_run_report(clean_env, capsys):

@@ -5,12 +5,8 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from pathlib import Path
-
-
-def _yesterday() -> str:
-    return (datetime.now(UTC).date() - timedelta(days=1)).isoformat()
 
 
 def _iso_date(value: str) -> str:

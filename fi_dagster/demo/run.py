@@ -21,8 +21,8 @@ from fi_dagster.demo import Regression, generate_day
 
 DEMO_COHORT = {"tenant": "northwind"}
 DEMO_SLOW_STEP = "tool_args_llm"
-# The demo's own config: its alerts page whatever its end date (a user's ./fi_dagster.yaml,
-# meant for their real traces, does not apply to the demo).
+# The demo's own config, which its runs use instead of a ./fi_dagster.yaml meant for real
+# traces: its alerts page whatever its end date.
 DEMO_CONFIG = "alerts:\n  page_backfill: true\n"
 
 
@@ -131,7 +131,7 @@ def run_demo(home: Path, n_days: int, n_traces: int, end_date: str, seed: int) -
         )
     print(
         f"\nDone in {time.perf_counter() - started:.1f}s. Explore: "
-        f"DAGSTER_HOME={home / 'dagster'} FI_HOME={home} dagster dev",
+        f"DAGSTER_HOME={home / 'dagster'} FI_HOME={home} FI_CONFIG={config_path} dagster dev",
         file=sys.stderr,
     )
     return 0

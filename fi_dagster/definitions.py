@@ -6,6 +6,7 @@ from fi_dagster.assets import nightly_assets
 from fi_dagster.assets.checks import regression_checks
 from fi_dagster.assets.span_checks import span_checks
 from fi_dagster.distributed import celery_nightly_job
+from fi_dagster.executor import step_process_executor
 from fi_dagster.jobs import nightly_job
 from fi_dagster.resources import (
     AlertsResource,
@@ -45,4 +46,5 @@ defs = dg.Definitions(
     schedules=[nightly_schedule],
     sensors=[regressions_alert_sensor, alert_retry_sensor, run_failure_sensor, late_data_sensor],
     resources=default_resources(),
+    executor=step_process_executor,
 )

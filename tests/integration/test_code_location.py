@@ -207,6 +207,6 @@ def test_the_code_location_forks_steps_from_a_preloaded_server():
     from fi_dagster.definitions import defs
 
     executor = defs.get_job_def("fi_nightly_job").executor_def
-    config = executor.apply_config_mapping({"max_concurrent": 3}).value
+    config = executor.apply_config_mapping({"config": {"max_concurrent": 3}}).value["config"]
     assert config["max_concurrent"] == 3
     assert config["start_method"] == {"forkserver": {"preload_modules": ["fi_dagster.definitions"]}}

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from typing import Any, BinaryIO
+from typing import Any
 
 import msgspec
 
 from fi_dagster.traces import conventions as cv
 from fi_dagster.traces.counts import FileCounts
 from fi_dagster.traces.day import DayState
-from fi_dagster.traces.files import numbered_lines
+from fi_dagster.traces.framing import BadRecord
 from fi_dagster.traces.normalize import ROW_COLUMNS, SpanNormalizer
 from fi_dagster.traces.otlp import (
     AttributeDecoder,
@@ -41,10 +41,14 @@ class OtlpReader:
         self.decoder = AttributeDecoder(day.config.max_attribute_chars)
         self.normalizer = SpanNormalizer(self.decoder)
 
-    def read(self, stream: BinaryIO, key: str) -> None:
+    def read(self, requests: Iterable[tuple[int, bytes | BadRecord]], key: str) -> None:
+        """Read the numbered export requests of file ``key`` (see ``framing``)."""
         file = FileCounts(spans_by_convention=Counter())
-        for number, line in numbered_lines(stream):
+        for number, line in requests:
             file.lines += 1
+            if line.__class__ is BadRecord:
+                self._bad_line(file, key, number, line.reason, line.quarantined())
+                continue
             request = self._parse(line, key, number, file)
             if request is not None:
                 self._spans(request_spans(request), key, number, file)

@@ -9,7 +9,8 @@ import pyarrow as pa
 import zstandard
 
 from fi_dagster.traces.day import DayState
-from fi_dagster.traces.files import decompressed, file_format
+from fi_dagster.traces.files import file_format
+from fi_dagster.traces.framing import export_requests
 from fi_dagster.traces.otlp_reader import OtlpReader
 from fi_dagster.traces.parquet_input import read_parquet_spans
 
@@ -28,6 +29,6 @@ def read_trace_file(store: Any, key: str, day: DayState) -> None:
             if file_format(key) == "parquet":
                 read_parquet_spans(raw, key, day)
             else:
-                OtlpReader(day).read(decompressed(key, raw), key)
+                OtlpReader(day).read(export_requests(key, raw), key)
     except _UNREADABLE as exc:
         raise UnreadableFile(f"cannot read trace file {store.uri(key)}: {exc}") from exc

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -67,6 +71,23 @@ def test_demo_traces_do_not_depend_on_the_date(clean_env, tmp_path, capsys):
     first, second = last_day_quality("2026-11-02"), last_day_quality("2026-06-15")
     assert len(first) > 10
     assert first.to_dict("records") == second.to_dict("records")
+
+
+def test_the_installed_command_runs_the_demo(clean_env, tmp_path):
+    """``fi-dagster`` as pip installs it (the README's first command), in its own process."""
+    home = tmp_path / "installed"
+    env = {k: v for k, v in os.environ.items() if k not in SECRETS}
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "fi-dagster"), "demo", "--home", str(home)]
+        + ["--days", "2", "--traces", "40", "--end-date", "2026-11-05"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert re.search(r"^2026-11-05 +40 ", result.stdout, flags=re.M), result.stdout
+    assert "[2/2] 2026-11-05" in result.stderr and (home / "warehouse.db").exists()
 
 
 def test_generate_run_report(clean_env, capsys):

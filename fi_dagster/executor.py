@@ -7,6 +7,8 @@ that has imported all of it once. The nightly job, an asset backfill from the UI
 ``dagster asset materialize`` all run this way; Celery runs use their own executor.
 """
 
+import multiprocessing
+
 import dagster as dg
 
 PRELOADED_MODULES = ["fi_dagster.definitions"]
@@ -23,8 +25,10 @@ PRELOADED_MODULES = ["fi_dagster.definitions"]
     },
 )
 def step_process_executor(config: dict) -> dict:
-    """``max_concurrent`` stays configurable per run; the start method is fixed."""
-    return {
-        "max_concurrent": config["max_concurrent"],
-        "start_method": {"forkserver": {"preload_modules": PRELOADED_MODULES}},
-    }
+    """``max_concurrent`` stays configurable per run; the start method is fixed (spawn where
+    there is no forkserver, as on Windows)."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        start = {"forkserver": {"preload_modules": PRELOADED_MODULES}}
+    else:
+        start = {"spawn": {}}
+    return {"max_concurrent": config["max_concurrent"], "start_method": start}

@@ -203,10 +203,20 @@ def test_dagster_materializes_the_day_as_a_deployment_does(tmp_path, pg_url, nig
         pd.testing.assert_frame_equal(ours, theirs, check_dtype=False)
 
 
-def test_the_code_location_forks_steps_from_a_preloaded_server():
+def executor_config(max_concurrent: int | None) -> dict:
     from fi_dagster.definitions import defs
 
     executor = defs.get_job_def("fi_nightly_job").executor_def
-    config = executor.apply_config_mapping({"config": {"max_concurrent": 3}}).value["config"]
+    mapped = executor.apply_config_mapping({"config": {"max_concurrent": max_concurrent}})
+    return mapped.value["config"]
+
+
+def test_the_code_location_forks_steps_from_a_preloaded_server():
+    config = executor_config(3)
     assert config["max_concurrent"] == 3
     assert config["start_method"] == {"forkserver": {"preload_modules": ["fi_dagster.definitions"]}}
+
+
+def test_without_a_forkserver_steps_are_spawned(monkeypatch):
+    monkeypatch.setattr("multiprocessing.get_all_start_methods", lambda: ["spawn"])
+    assert executor_config(None)["start_method"] == {"spawn": {}}

@@ -17,6 +17,9 @@ import pytest
 import zstandard
 from otlp_lines import Day, line, quarantined, span
 
+from fi_dagster.storage import open_store
+from fi_dagster.traces.ingest import ingest_partition
+from fi_dagster.traces.spans_parquet import read_spans
 from fi_dagster.traces.trace_file import UnreadableFile
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "instrumentations" / "openinference"
@@ -106,3 +109,20 @@ def test_bytes_that_are_not_otlp_json_stop_the_run_naming_the_file(tmp_path, nam
     with pytest.raises(UnreadableFile) as failure:
         day.ingest()
     assert name in str(failure.value) and message in str(failure.value)
+
+
+def test_framings_are_told_apart_on_s3_bodies(tmp_path, s3_endpoint, s3_bucket):
+    """The same sniffing on boto3's streaming bodies (moto on 127.0.0.1), where reads can be
+    short and nothing can seek back."""
+    day = Day(tmp_path)
+    store = open_store(f"s3://{s3_bucket}/traces", endpoint_url=s3_endpoint)
+    store.write_bytes(f"dt={day.day}/a.json", collector_records([line(span(1, 1))]))
+    store.write_bytes(f"dt={day.day}/b.jsonl", gzip.compress(line(span(2, 2))))
+    store.write_bytes(f"dt={day.day}/c.json", zstandard.ZstdCompressor().compress(line(span(3, 3))))
+    out = tmp_path / "spans.parquet"
+    result = ingest_partition(
+        store, day.day, day.mapping, day.quarantine_store, out, day.config, None
+    )
+    spans = read_spans(out)
+    assert sorted(spans["trace_id"]) == [f"{n:032x}" for n in (1, 2, 3)]
+    assert day.total(result, "bad_lines") == 0

@@ -1,8 +1,9 @@
 """Spans → the per-cohort step table; today's tables against their baseline → ``fi_regressions``.
 
-``fi_regressions`` of day D reads days D − baseline_days … D of the daily tables from the
-warehouse. Those days are declared as dependencies (a time-window partition mapping), so a
-backfill materializes a day's regressions only after the days it compares against.
+``fi_regressions`` of day D reads days D − baseline_days … D of the daily tables, and the
+regressions already found on the earlier of those days (flagged days leave the baseline).
+Both are declared as dependencies (time-window partition mappings), so a backfill computes a
+day's regressions only after the days it compares against, oldest first.
 """
 
 import dagster as dg
@@ -19,9 +20,10 @@ from fi_dagster.stats.step_daily import step_daily
 from fi_dagster.stats.trace_steps import STEP_SPAN_COLUMNS
 from fi_dagster.warehouse.store import Warehouse
 
-_with_baseline = dg.TimeWindowPartitionMapping(
-    start_offset=-load_config().regressions.baseline_days, end_offset=0
-)
+_BASELINE_DAYS = load_config().regressions.baseline_days
+_with_baseline = dg.TimeWindowPartitionMapping(start_offset=-_BASELINE_DAYS, end_offset=0)
+# Its own earlier days: a day's baseline leaves out the days flagged before it.
+_earlier_days = dg.TimeWindowPartitionMapping(start_offset=-_BASELINE_DAYS, end_offset=-1)
 
 
 @dg.asset(
@@ -52,9 +54,13 @@ def regressions_of_day(warehouse: Warehouse, day: str, config: RegressionConfig)
 @dg.asset(
     partitions_def=daily_partitions,
     io_manager_key="warehouse_io_manager",  # loads a partition for fi_alerts; writes are here
+    # A backfill runs its days oldest first, in as few runs as the upstream days allow: a day
+    # is compared only once the earlier days' flags are stored (the dependency on itself).
+    backfill_policy=dg.BackfillPolicy.single_run(),
     deps=[
         dg.AssetDep("fi_quality_daily", partition_mapping=_with_baseline),
         dg.AssetDep("fi_step_daily", partition_mapping=_with_baseline),
+        dg.AssetDep("fi_regressions", partition_mapping=_earlier_days),
     ],
     group_name="fi_nightly",
     kinds={"sql"},

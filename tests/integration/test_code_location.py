@@ -206,7 +206,7 @@ def test_dagster_materializes_the_day_as_a_deployment_does(tmp_path, pg_url, nig
 def executor_config(max_concurrent: int | None) -> dict:
     from fi_dagster.definitions import defs
 
-    executor = defs.get_job_def("fi_nightly_job").executor_def
+    executor = defs.resolve_job_def("fi_nightly_job").executor_def
     mapped = executor.apply_config_mapping({"config": {"max_concurrent": max_concurrent}})
     return mapped.value["config"]
 

@@ -7,12 +7,12 @@ from pathlib import Path
 import dagster as dg
 import pytest
 import sqlalchemy as sa
+from eval_upstream import UPSTREAM
 from judge_kit import KEY, priced_by_hand, reported_usage
 from servers.openai_server import OpenAIServer
 from span_table import PARTITION, SpanTable
 
 from fi_dagster.assets.evaluate import fi_eval_results
-from fi_dagster.assets.partitions import daily_partitions
 from fi_dagster.evals import BUDGET_REASON
 from fi_dagster.resources import (
     FiConfigResource,
@@ -21,11 +21,6 @@ from fi_dagster.resources import (
     WarehouseIOManager,
     WarehouseResource,
 )
-
-UPSTREAM = [
-    dg.AssetSpec(name, partitions_def=daily_partitions).with_io_manager_key("parquet_io_manager")
-    for name in ("normalized_spans", "cohort_sample")
-]
 
 
 @pytest.fixture

@@ -17,12 +17,12 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 import pytest
+from eval_upstream import UPSTREAM
 from judge_kit import KEY
 from servers.openai_server import OpenAIServer
 from span_table import PARTITION, SpanTable
 
 from fi_dagster.assets.evaluate import eval_results_asset, fi_eval_results, shard_retry_policy
-from fi_dagster.assets.partitions import daily_partitions
 from fi_dagster.config import ConfigError, FiConfig, load_config
 from fi_dagster.evals.shards import shard_sample
 from fi_dagster.resources import (
@@ -33,10 +33,6 @@ from fi_dagster.resources import (
     WarehouseResource,
 )
 
-UPSTREAM = [
-    dg.AssetSpec(name, partitions_def=daily_partitions).with_io_manager_key("parquet_io_manager")
-    for name in ("normalized_spans", "cohort_sample")
-]
 SHARD_TRACES = 3
 CONFIG = f"""\
 evaluation:

@@ -131,7 +131,8 @@ def run_demo(home: Path, n_days: int, n_traces: int, end_date: str, seed: int) -
         )
     print(
         f"\nDone in {time.perf_counter() - started:.1f}s. Explore: "
-        f"DAGSTER_HOME={home / 'dagster'} FI_HOME={home} FI_CONFIG={config_path} dagster dev",
+        f"DAGSTER_HOME={home / 'dagster'} FI_HOME={home} FI_CONFIG={config_path} "
+        "dagster dev -m fi_dagster.definitions",
         file=sys.stderr,
     )
     return 0

@@ -123,8 +123,9 @@ def run_demo(home: Path, n_days: int, n_traces: int, end_date: str, seed: int) -
         AlertLedger(warehouse.engine, warehouse.table("fi_alerts")), [d.isoformat() for d in days]
     )
     if not _flagged(warehouse, days[-1].isoformat()):
+        cohort = ", ".join(f"{k}={v}" for k, v in DEMO_COHORT.items())
         print(
-            f"\nThe regression injected on {days[-1]} into {_cohort_text()} was not flagged: "
+            f"\nThe regression injected on {days[-1]} into {cohort} was not flagged: "
             f"{n_days} days × {n_traces} traces are too few to make it significant; the "
             "defaults (7 × 800) find it.",
             file=sys.stderr,
@@ -136,10 +137,6 @@ def run_demo(home: Path, n_days: int, n_traces: int, end_date: str, seed: int) -
         file=sys.stderr,
     )
     return 0
-
-
-def _cohort_text() -> str:
-    return ", ".join(f"{k}={v}" for k, v in DEMO_COHORT.items())
 
 
 def _flagged(warehouse, day: str) -> bool:

@@ -36,7 +36,7 @@ def collector_records(lines: list[bytes]) -> bytes:
 
 
 def fixture_lines() -> list[bytes]:
-    return [x for x in (FIXTURE.with_suffix(".jsonl")).read_bytes().splitlines() if x.strip()]
+    return [x for x in FIXTURE.with_suffix(".jsonl").read_bytes().splitlines() if x.strip()]
 
 
 def spans_of(tmp_path: Path, name: str, data: bytes):
